@@ -1,0 +1,1 @@
+"""Scenario files: YAML that describes a gateway, its chargers, cars, sun and timeline."""
