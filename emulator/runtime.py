@@ -14,6 +14,8 @@ from typing import Any
 import yaml
 
 from .certs import Certificates, prepare
+from .faults import FaultRules
+from .journal import Journal
 from .model.world import World
 from .scenario.build import build_world
 from .tokens import TokenAuthority
@@ -53,7 +55,9 @@ class Emulator:
         names = (*settings.extra_names, *self.scenario.get("gateway", {}).get("extra_names", ()))
         self.certs: Certificates = prepare(settings.certs_dir, tuple(names))
         self.authority = TokenAuthority.from_dir(settings.certs_dir)
+        self.journal = Journal()
         self.world: World = self._build(self.scenario)
+        self.faults = FaultRules.from_scenario(self.scenario, self.world.seed)
 
     def _build(self, scenario: Mapping[str, Any]) -> World:
         return build_world(
@@ -63,11 +67,14 @@ class Emulator:
     def reset(self) -> World:
         """Back to the start of the active scenario (tokens already minted stay valid)."""
         self.world = self._build(self.scenario)
+        self.faults = FaultRules.from_scenario(self.scenario, self.world.seed)
         return self.world
 
     def replace(self, scenario: Mapping[str, Any], text: str | None = None) -> World:
         world = self._build(scenario)  # raises before anything changes
+        faults = FaultRules.from_scenario(scenario, world.seed)
         self.scenario = dict(scenario)
+        self.faults = faults
         self.scenario_text = text or yaml.safe_dump(self.scenario, sort_keys=False)
         self.world = world
         return world

@@ -13,8 +13,8 @@ from aiohttp.web_urldispatcher import AbstractRoute
 from ..model.errors import ModelError, Refusal
 from ..roles import Role
 from ..runtime import Emulator
-from . import admin_routes, ev_routes, gateway_routes
-from .context import EMULATOR_KEY, bearer_token
+from . import admin_routes, ev_routes, gateway_routes, journal_routes, scenario_routes
+from .context import EMULATOR_KEY, ROLE_KEY, bearer_token
 from .responses import SERVER, error_response, ivp_not_found, unauthorized
 from .table import ADMIN, RouteSpec, required_role
 
@@ -24,6 +24,8 @@ ROUTE_TABLE: tuple[RouteSpec, ...] = (
     *gateway_routes.ROUTES,
     *ev_routes.ROUTES,
     *admin_routes.ROUTES,
+    *scenario_routes.ROUTES,
+    *journal_routes.ROUTES,
 )
 SPECS_KEY: web.AppKey[dict[AbstractRoute, RouteSpec]] = web.AppKey("specs", dict)
 STATUS_OF = {Refusal.INVALID: 400, Refusal.NOT_FOUND: 404, Refusal.CONFLICT: 409}
@@ -59,9 +61,12 @@ async def dispatch(request: web.Request, handler, emulator: Emulator) -> web.Str
             401, f"the admin API needs the {ADMIN_HEADER} header (the server's --admin-token)"
         )
     caller = world.auth.identify(bearer_token(request), request.cookies.get("sessionId"))
-    request["role"] = caller.role
+    request[ROLE_KEY] = caller.role
     if caller.role < required_role(spec, world.gateway.ev_min_role):
         return unauthorized()
+    injected = await emulator.faults.intercept(request, caller.role, world)
+    if injected is not None:
+        return injected
     try:
         return await handler(request)
     except ModelError as exc:
@@ -93,9 +98,10 @@ async def gateway_rules(request: web.Request, handler) -> web.StreamResponse:  #
     except Exception as exc:  # a bug: say so in JSON rather than aiohttp's text page
         log.exception("unhandled error on %s %s", request.method, request.path)
         response = error_response(500, f"emulator bug ({type(exc).__name__}); please report it")
+    role = request.get(ROLE_KEY, Role.ANYBODY)
+    elapsed = (time.perf_counter() - started) * 1000
+    await emulator.journal.record(request, response, role, emulator.world.model_t, elapsed)
     if emulator.settings.log_requests:
-        role = request.get("role", Role.ANYBODY)
-        elapsed = (time.perf_counter() - started) * 1000
         log.info(
             "%s %s role=%s %s %.1fms",
             request.method,

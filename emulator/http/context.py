@@ -9,9 +9,12 @@ from aiohttp import web
 
 from ..model.errors import invalid
 from ..model.world import World
+from ..roles import Role
 from ..runtime import Emulator
 
 EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator", Emulator)
+ROLE_KEY: web.RequestKey[Role] = web.RequestKey("role", Role)
+"""The role the request was recognised with (for logs and the journal)."""
 
 
 def emulator_of(request: web.Request) -> Emulator:

@@ -339,6 +339,7 @@ class Charger:
             )
         self.fault_code = code
         self.power_w, self.amps = 0.0, 0
+        self.user_request = False  # a fault ends the request: charging again needs a new start
         self._move(t, S.FAULTED, "fault", code)
 
     def clear_fault(self, t: float) -> None:

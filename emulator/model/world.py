@@ -294,7 +294,10 @@ class World:
         """A scenario's replacement body for this route and charger, if it has one."""
         for key in ((route, serial), (route, None)):
             if key in self.overrides:
-                return copy.deepcopy(self.overrides[key])
+                value = self.overrides[key]
+                if callable(value):  # a template: rendered from the model on each request
+                    return value(self, serial, body)
+                return copy.deepcopy(value)
         return None
 
     # -- changing -------------------------------------------------------------------------

@@ -130,7 +130,8 @@ def add_charger(world: World, ids: IdentityMaker, index: int, raw: Mapping[str, 
         group=raw.get("breaker"),
     )
     world.aliases[str(raw.get("id") or serial)] = charger.serial
-    if raw.get("plugged_in"):
-        world.apply(charger.serial, "plug_in", {"vehicle": raw["plugged_in"]})
+    car = raw.get("plugged_in")
+    if car is not None and car is not False:
+        world.apply(charger.serial, "plug_in", {"vehicle": None if car is True else car})
     if raw.get("charging"):
         world.apply(charger.serial, "start_charging", {})
