@@ -37,7 +37,7 @@ def envelope(world: World, data: Any, row_count: int | None = None) -> dict[str,
     return {"meta": meta, "data": data, "error": {}}
 
 
-def session_d(charger: Charger, t: float) -> dict[str, Any]:
+def session_d(charger: Charger, t: float, tariff_per_kwh: float = 0.0) -> dict[str, Any]:
     session = charger.session or charger.last_session
     if session is None:
         return {
@@ -57,7 +57,7 @@ def session_d(charger: Charger, t: float) -> dict[str, Any]:
         "plg_out_at": cloud_time(session.unplugged_at) if session.unplugged_at else None,
         "e_c": round(energy, 2),
         "miles": round(energy / 1000 * session.efficiency_mi_per_kwh, 2),
-        "session_cost": None,
+        "session_cost": round(energy / 1000 * tariff_per_kwh, 2),
         "auth_status": -1,
         "charge_level": charger.charging_level if session is charger.session else None,
     }
@@ -94,7 +94,7 @@ def charger_status(world: World, charger: Charger) -> dict[str, Any]:
         "offGrid": "ON_GRID",
         "chargingLevel": charger.charging_level,
         "sch_d": sch_d(charger, t),
-        "session_d": session_d(charger, t),
+        "session_d": session_d(charger, t, world.site.tariff_per_kwh),
         "connectors": [
             {
                 "connectorId": 1,
@@ -234,24 +234,22 @@ def metrics_body(world: World, charger: Charger) -> dict[str, Any]:
     }
 
 
-def session_row(session: ChargeSession) -> dict[str, Any]:
+def session_row(session: ChargeSession, energy_wh: float) -> dict[str, Any]:
     return {
         "id": session.number,
         "vehicle": session.vehicle_name,
         "plg_in_at": cloud_time(session.plugged_in_at),
         "strt_chrg": ms(session.started_at) if session.started_at is not None else 0,
         "plg_out_at": cloud_time(session.unplugged_at) if session.unplugged_at else None,
-        "e_c": round(session.energy_wh, 2),
-        "miles": round(session.energy_wh / 1000 * session.efficiency_mi_per_kwh, 2),
+        "e_c": round(energy_wh, 2),
+        "miles": round(energy_wh / 1000 * session.efficiency_mi_per_kwh, 2),
     }
 
 
 def sessions_body(world: World, charger: Charger) -> dict[str, Any]:
-    rows = [session_row(s) for s in charger.past_sessions]
+    rows = [session_row(s, s.energy_wh) for s in charger.past_sessions]
     if charger.session is not None:
-        current = session_row(charger.session)
-        current["e_c"] = round(charger.session_wh(world.model_t), 2)
-        rows.append(current)
+        rows.append(session_row(charger.session, charger.session_wh(world.model_t)))
     return {"sn": charger.serial, "sessions": rows}
 
 
