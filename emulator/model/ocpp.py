@@ -64,7 +64,7 @@ def meter_values(charger: Charger, t: float) -> dict[str, object]:
         _sample(round(charger.power_w, 1), "Power.Active.Import", "W"),
         _sample(round(current, 2), "Current.Import", "A"),
         _sample(spec.voltage, "Voltage", "V"),
-        _sample(spec.max_amps, "Current.Offered", "A"),
+        _sample(charger.amps, "Current.Offered", "A"),
     ]
     soc = charger.soc(t)
     if soc is not None:
