@@ -30,6 +30,9 @@ then, in another shell (the banner prints these with the real paths and tokens):
 """
 
 
+TRUE = ("1", "true", "yes", "on")
+
+
 def env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"EMULATOR_{name}", default)
 
@@ -97,7 +100,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="another DNS name or IP for the server certificate; repeatable "
         "(EMULATOR_EXTRA_NAMES, comma-separated)",
     )
-    serve.add_argument("--quiet", action="store_true", help="no per-request log lines")
+    serve.add_argument(
+        "--quiet",
+        action="store_true",
+        default=env("QUIET", "") in TRUE,
+        help="no per-request log lines (EMULATOR_QUIET=1)",
+    )
     validate = commands.add_parser("validate", help="check scenario files and exit")
     validate.add_argument("files", nargs="+", type=Path)
     run = commands.add_parser("run", help="run a scenario's timeline headless and report")
@@ -145,9 +153,26 @@ def banner(server: RunningServer) -> str:
     return "\n".join(lines)
 
 
+class StartupError(Exception):
+    """Serving could not start; the message says why and what to do."""
+
+
 async def serve(settings: Settings) -> None:
-    emulator = Emulator(settings)
-    server = await start_server(emulator)
+    if settings.scenario is not None and not settings.scenario.is_file():
+        raise StartupError(f"scenario file not found: {settings.scenario}")
+    try:
+        emulator = Emulator(settings)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot prepare certificates in {settings.certs_dir}: {exc.strerror or exc} "
+            "(the directory must be writable by this user)"
+        ) from None
+    try:
+        server = await start_server(emulator)
+    except OSError as exc:
+        raise StartupError(
+            f"cannot listen on {settings.host}:{settings.port}: {exc.strerror or exc}"
+        ) from None
     print(banner(server), flush=True)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -172,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
             scenario=args.scenario,
             seed=args.seed,
             admin_token=args.admin_token,
-            clock=args.clock or "realtime",
+            clock=args.clock,
+            default_clock="realtime",
             extra_names=tuple(args.extra_name),
             log_requests=not args.quiet,
         )
@@ -181,10 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         except ModelError as exc:
             print(f"error: {exc.message}", file=sys.stderr)
             return 2
-        except OSError as exc:
-            print(
-                f"error: cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr
-            )
+        except StartupError as exc:
+            print(f"error: {exc}", file=sys.stderr)
             return 2
         return 0
     from .scenario import commands

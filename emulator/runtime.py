@@ -33,6 +33,8 @@ class Settings:
     admin_token: str | None = None
     clock: str | None = None
     """Overrides the scenario's clock mode (``manual``, ``realtime``, ``scaled``)."""
+    default_clock: str = "manual"
+    """The clock mode when neither this nor the scenario names one (``serve``: realtime)."""
     extra_names: tuple[str, ...] = ()
     log_requests: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
@@ -60,9 +62,10 @@ class Emulator:
         self.faults = FaultRules.from_scenario(self.scenario, self.world.seed)
 
     def _build(self, scenario: Mapping[str, Any]) -> World:
-        return build_world(
-            scenario, self.authority, seed=self.settings.seed, clock_mode=self.settings.clock
-        )
+        mode = self.settings.clock
+        if mode is None and "mode" not in (scenario.get("clock") or {}):
+            mode = self.settings.default_clock
+        return build_world(scenario, self.authority, seed=self.settings.seed, clock_mode=mode)
 
     def reset(self) -> World:
         """Back to the start of the active scenario (tokens already minted stay valid)."""

@@ -144,3 +144,39 @@ def test_bad_options_exit_2(tmp_path: Path, bad: str) -> None:
         cwd=tmp_path,
     )
     assert result.returncode == 2 and "error" in result.stderr
+
+
+def test_missing_scenario_file_is_a_clear_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "serve", "--scenario", "nope.yaml"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=20,
+    )
+    assert result.returncode == 2
+    assert "scenario file not found: nope.yaml" in result.stderr
+
+
+def test_unwritable_certs_dir_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    result = subprocess.run(
+        [sys.executable, "-m", "emulator", "serve", "--certs-dir", str(blocker / "certs")],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=20,
+    )
+    assert result.returncode == 2
+    assert "cannot prepare certificates in" in result.stderr
+
+
+def test_serve_defaults_to_a_realtime_clock_but_obeys_the_scenario(tmp_path: Path) -> None:
+    process, _, banner = start_serve(tmp_path)
+    stop(process)
+    assert "clock realtime" in banner
+    (tmp_path / "manual.yaml").write_text("clock: {mode: manual}\nchargers: [{id: a}]\n")
+    process, _, banner = start_serve(tmp_path, "--scenario", "manual.yaml")
+    stop(process)
+    assert "clock manual" in banner
