@@ -1,15 +1,327 @@
-"""The request journal: every request the emulator answered, in order (stub)."""
+"""The request journal: every request the emulator answered, in order.
+
+The HTTP middleware records each request after it was answered (401s, 404s and fault-rule
+answers included); ``GET /__emulator/requests`` and the Python API (``Gateway.requests``,
+``assert_called``) read it through the same :class:`Query`. The journal's own routes are not
+journaled. It is bounded (oldest entries drop first) and bodies are capped, so a long soak
+cannot eat memory.
+"""
 
 from __future__ import annotations
 
-from aiohttp import web
+import json
+import re
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from functools import lru_cache
+from typing import Any
 
+from aiohttp import web
+from multidict import MultiMapping
+
+from .clock import ClockError, iso, parse_time
+from .model.errors import invalid
 from .roles import Role
+
+MAX_ENTRIES = 10_000
+BODY_CAP = 4096
+"""Bytes of each request and response body kept (the rest is cut and flagged)."""
+JOURNAL_PATH = "/__emulator/requests"
+FILTERS = ("method", "path", "status", "since", "limit", "role")
+
+
+def wall_iso(t: float) -> str:
+    """Wall-clock time with milliseconds: ``2026-05-09T07:35:25.123Z``."""
+    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def _cap(raw: bytes | None) -> tuple[str | None, bool, int]:
+    if not raw:
+        return None, False, 0
+    return raw[:BODY_CAP].decode("utf-8", "replace"), len(raw) > BODY_CAP, len(raw)
+
+
+def _credentials(request: web.BaseRequest) -> str:
+    """What the client sent (valid or not): ``bearer``, ``cookie`` or ``none``."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return "bearer"
+    if request.cookies.get("sessionId"):
+        return "cookie"
+    return "none"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    seq: int
+    """1, 2, 3, ... in arrival order; never reused, not even after a clear."""
+    wall_time: float
+    virtual_time: float
+    method: str
+    path: str
+    query: dict[str, Any]
+    """Query parameters; a repeated one maps to a list of its values."""
+    role: str
+    """The role the request was recognised with (``anybody`` when its token was refused)."""
+    credentials: str
+    """What the client sent: ``bearer``, ``cookie`` or ``none``."""
+    status: int
+    elapsed_ms: float
+    request_body: str | None
+    response_body: str | None
+    request_size: int = 0
+    response_size: int = 0
+    request_truncated: bool = False
+    response_truncated: bool = False
+    content_type: str | None = None
+    """The response's content type."""
+
+    @property
+    def target(self) -> str:
+        """The path with its query string, as the client asked for it."""
+        if not self.query:
+            return self.path
+        pairs = [
+            (k, v) for k, vs in self.query.items() for v in (vs if isinstance(vs, list) else [vs])
+        ]
+        return self.path + "?" + "&".join(f"{k}={v}" for k, v in pairs)
+
+    def json(self) -> Any:
+        """The request body parsed as JSON (``None`` when empty, not JSON or truncated)."""
+        return _parse_json(self.request_body, self.request_truncated)
+
+    def response_json(self) -> Any:
+        return _parse_json(self.response_body, self.response_truncated)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "seq": self.seq,
+            "time": wall_iso(self.wall_time),
+            "virtual_time": iso(self.virtual_time),
+            "method": self.method,
+            "path": self.path,
+            "query": self.query,
+            "role": self.role,
+            "credentials": self.credentials,
+            "status": self.status,
+            "elapsed_ms": self.elapsed_ms,
+            "request": {
+                "body": self.request_body,
+                "size": self.request_size,
+                "truncated": self.request_truncated,
+            },
+            "response": {
+                "body": self.response_body,
+                "size": self.response_size,
+                "truncated": self.response_truncated,
+                "content_type": self.content_type,
+            },
+        }
+
+    def line(self, width: int = 160) -> str:
+        """One line for humans (failure reports, assertion messages)."""
+        head = (
+            f"#{self.seq} {iso(self.virtual_time)} {self.method} {self.target} -> {self.status}"
+            f" role={self.role} sent={self.credentials} {self.elapsed_ms:.1f}ms"
+        )
+        extras = []
+        if self.request_body:
+            extras.append("req=" + _squash(self.request_body))
+        if self.response_body and self.status >= 400:
+            extras.append("resp=" + _squash(self.response_body))
+        text = " ".join([head, *extras])
+        return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _squash(body: str) -> str:
+    return " ".join(body.split())
+
+
+def _parse_json(body: str | None, truncated: bool) -> Any:
+    if body is None or truncated:
+        return None
+    try:
+        return json.loads(body)
+    except ValueError:
+        return None
+
+
+@lru_cache(maxsize=256)
+def path_matcher(pattern: str) -> re.Pattern[str]:
+    """A path pattern as a regex: ``*`` matches anything (slashes too), ``?`` one character,
+    ``{name}`` exactly one path segment; everything else is literal."""
+    out = []
+    for token in re.split(r"(\{[^{}/]*\}|\*+|\?)", pattern):
+        if not token:
+            continue
+        if token.startswith("{") and token.endswith("}"):
+            out.append("[^/]+")
+        elif token.startswith("*"):
+            out.append(".*")
+        elif token == "?":
+            out.append(".")
+        else:
+            out.append(re.escape(token))
+    return re.compile("".join(out) + r"\Z")
+
+
+@dataclass(frozen=True)
+class Query:
+    """Journal filters; every field optional. ``since`` is a sequence number (entries after
+    it) or a time (entries at or after it on the emulator's clock); ``limit`` keeps the last
+    N matches. ``status`` is a code (``401``) or a class (``4xx``)."""
+
+    method: str | None = None
+    path: str | None = None
+    status: int | str | None = None
+    since: int | float | None = None
+    since_is_seq: bool = True
+    limit: int | None = None
+    role: str | None = None
+    _methods: frozenset[str] = field(default=frozenset(), repr=False)
+
+    @classmethod
+    def build(
+        cls,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | str | None = None,
+        since: int | str | float | datetime | None = None,
+        limit: int | str | None = None,
+        role: str | None = None,
+    ) -> Query:
+        """Check and normalise filter values; a bad one raises a 400 naming it."""
+        methods: frozenset[str] = frozenset()
+        if method is not None:
+            methods = frozenset(m.strip().upper() for m in str(method).split(",") if m.strip())
+            if not methods or not all(m.isalpha() for m in methods):
+                raise invalid(f"'method' must be an HTTP method like GET, got {method!r}", "method")
+        if path is not None:
+            path = str(path)
+            if not path.startswith(("/", "*")):
+                raise invalid(f"'path' must start with '/' (or '*'), got {path!r}", "path")
+        status = _status(status)
+        since_value: int | float | None = None
+        since_is_seq = True
+        if since is not None:
+            since_value, since_is_seq = _since(since)
+        limit_value = None
+        if limit is not None:
+            limit_value = _int(limit, "limit", low=1)
+        if role is not None:
+            try:
+                role = Role.parse(str(role)).label
+            except ValueError as exc:
+                raise invalid(str(exc), "role") from None
+        return cls(
+            method=",".join(sorted(methods)) or None,
+            path=path,
+            status=status,
+            since=since_value,
+            since_is_seq=since_is_seq,
+            limit=limit_value,
+            role=role,
+            _methods=methods,
+        )
+
+    @classmethod
+    def from_query_string(cls, query: MultiMapping[str]) -> Query:
+        """Filters from ``GET /__emulator/requests?...``; an unknown or repeated one is a 400."""
+        for name in query:
+            if name not in FILTERS:
+                known = ", ".join(FILTERS)
+                raise invalid(f"unknown filter {name!r}; the filters are {known}", name)
+            if len(query.getall(name)) > 1:
+                raise invalid(f"give the filter {name!r} once", name)
+        return cls.build(**{k: query[k] for k in FILTERS if k in query})
+
+    def matches(self, entry: JournalEntry) -> bool:
+        if self._methods and entry.method not in self._methods:
+            return False
+        if self.path is not None and not path_matcher(self.path).match(entry.path):
+            return False
+        if self.status is not None:
+            if isinstance(self.status, int):
+                if entry.status != self.status:
+                    return False
+            elif entry.status // 100 != int(self.status[0]):
+                return False
+        if self.since is not None:
+            if self.since_is_seq:
+                if entry.seq <= self.since:
+                    return False
+            elif entry.virtual_time < self.since:
+                return False
+        return self.role is None or entry.role == self.role
+
+    def select(self, entries: Iterable[JournalEntry]) -> list[JournalEntry]:
+        found = [e for e in entries if self.matches(e)]
+        if self.limit is not None:
+            found = found[-self.limit :]
+        return found
+
+    def describe(self) -> str:
+        parts = [f"{k}={getattr(self, k)!r}" for k in FILTERS if getattr(self, k) is not None]
+        return ", ".join(parts) or "no filter"
+
+
+def _int(value: object, name: str, low: int = 0) -> int:
+    if isinstance(value, bool):
+        raise invalid(f"{name!r} must be a whole number, got {value!r}", name)
+    try:
+        number = int(str(value).strip()) if not isinstance(value, int) else value
+    except ValueError:
+        raise invalid(f"{name!r} must be a whole number, got {value!r}", name) from None
+    if number < low:
+        raise invalid(f"{name!r} must be >= {low}, got {number}", name)
+    return number
+
+
+def _status(value: int | str | None) -> int | str | None:
+    if value is None:
+        return None
+    text = str(value).strip().lower()
+    if re.fullmatch(r"[1-5]xx", text):
+        return text
+    if isinstance(value, bool) or not re.fullmatch(r"[1-5]\d\d", text):
+        raise invalid(
+            f"'status' must be an HTTP status like 401 or a class like 4xx, got {value!r}",
+            "status",
+        )
+    return int(text)
+
+
+def _since(value: int | str | float | datetime) -> tuple[int | float, bool]:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).timestamp(), False
+    if isinstance(value, bool):
+        raise invalid(f"'since' must be a sequence number or an ISO time, got {value!r}", "since")
+    if isinstance(value, int):
+        return _int(value, "since"), True
+    if isinstance(value, float):
+        return value, False
+    text = str(value).strip()
+    if text.isdigit():
+        return int(text), True
+    try:
+        return parse_time(text), False
+    except ClockError:
+        raise invalid(
+            f"'since' must be a sequence number or an ISO time like 2026-06-01T12:00:00Z, "
+            f"got {value!r}",
+            "since",
+        ) from None
 
 
 class Journal:
-    def __init__(self) -> None:
-        self.entries: list[dict[str, object]] = []
+    def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
+        self.entries: deque[JournalEntry] = deque(maxlen=max_entries)
+        self.last_seq = 0
+        self.dropped = 0
+        """Entries evicted because the journal was full (clearing does not count)."""
 
     async def record(
         self,
@@ -19,4 +331,58 @@ class Journal:
         virtual_time: float,
         elapsed_ms: float,
     ) -> None:
-        return None
+        if request.path == JOURNAL_PATH or request.path.startswith(JOURNAL_PATH + "/"):
+            return
+        raw_request: bytes | None = None
+        if request.body_exists:
+            try:  # cached when the handler read it; otherwise read now (it is bounded)
+                raw_request = await request.read()
+            except Exception:  # too large, or the client went away: keep what we know
+                raw_request = None
+        raw_response = response.body if isinstance(response, web.Response) else None
+        if not isinstance(raw_response, bytes | bytearray):
+            raw_response = None
+        request_text, request_cut, request_size = _cap(raw_request)
+        response_text, response_cut, response_size = _cap(raw_response)
+        query: dict[str, Any] = {}
+        for key in request.query:
+            values = request.query.getall(key)
+            query[key] = values[0] if len(values) == 1 else list(values)
+        if len(self.entries) == self.entries.maxlen:
+            self.dropped += 1
+        self.last_seq += 1
+        self.entries.append(
+            JournalEntry(
+                seq=self.last_seq,
+                wall_time=time.time(),
+                virtual_time=virtual_time,
+                method=request.method,
+                path=request.path,
+                query=query,
+                role=role.label,
+                credentials=_credentials(request),
+                status=response.status,
+                elapsed_ms=round(elapsed_ms, 3),
+                request_body=request_text,
+                response_body=response_text,
+                request_size=request_size,
+                response_size=response_size,
+                request_truncated=request_cut,
+                response_truncated=response_cut,
+                content_type=response.content_type if raw_response is not None else None,
+            )
+        )
+
+    def select(self, query: Query | None = None) -> list[JournalEntry]:
+        return (query or Query()).select(self.entries)
+
+    def clear(self) -> int:
+        cleared = len(self.entries)
+        self.entries.clear()
+        return cleared
+
+    def tail(self, count: int = 20) -> list[JournalEntry]:
+        return list(self.entries)[-count:] if count > 0 else []
+
+    def __len__(self) -> int:
+        return len(self.entries)
