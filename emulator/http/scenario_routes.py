@@ -1,7 +1,139 @@
-"""Admin routes for scenarios (stub)."""
+"""Admin routes for scenarios: read, replace, validate, the schema and the timeline's outcome."""
 
 from __future__ import annotations
 
-from .table import RouteSpec
+from typing import Any
 
-ROUTES: tuple[RouteSpec, ...] = ()
+from aiohttp import web
+
+from ..scenario.errors import ScenarioError
+from ..scenario.load import load_scenario
+from ..scenario.timeline import timeline_log
+from ..scenario.validate import schema
+from .context import emulator_of, world_of
+from .responses import json_response
+from .table import ADMIN, RouteSpec
+
+P = "/__emulator/scenario"
+SOURCE = "<request>"
+
+
+def problems_response(exc: ScenarioError) -> web.Response:
+    """400 with one entry per problem, each with its line and column."""
+    return json_response(
+        {
+            "error": {
+                "code": 400,
+                "message": exc.message,
+                "problems": [p.as_dict() for p in exc.problems],
+            }
+        },
+        400,
+    )
+
+
+def _source(request: web.Request) -> str:
+    name = request.query.get("name", "").strip()
+    return name[:200] if name else SOURCE
+
+
+async def get_scenario(request: web.Request) -> web.Response:
+    return web.Response(
+        text=emulator_of(request).scenario_text,
+        content_type="application/yaml",
+        charset="utf-8",
+    )
+
+
+def _summary(request: web.Request) -> dict[str, Any]:
+    world = world_of(request)
+    by_serial = {serial: alias for alias, serial in world.aliases.items()}
+    return {
+        "gateway": world.gateway.serial,
+        "firmware": world.gateway.firmware,
+        "seed": world.seed,
+        "chargers": [
+            {"id": by_serial.get(c.serial, c.serial), "serial": c.serial, "name": c.spec.name}
+            for c in world.chargers.values()
+        ],
+        "timeline_steps": len(timeline_log(world).steps),
+        "fault_rules": len(emulator_of(request).faults.rules),
+        "clock": world.clock.describe(),
+    }
+
+
+async def put_scenario(request: web.Request) -> web.Response:
+    """Validate, build a new world, swap it in. Anything wrong: 400, nothing changes."""
+    try:
+        text = (await request.read()).decode("utf-8")
+    except UnicodeDecodeError:
+        return json_response(
+            {"error": {"code": 400, "message": "the scenario must be UTF-8 text", "problems": []}},
+            400,
+        )
+    try:
+        scenario = load_scenario(text, _source(request))
+    except ScenarioError as exc:
+        return problems_response(exc)
+    emulator_of(request).replace(scenario, text)
+    return json_response({"status": "replaced", **_summary(request)})
+
+
+async def validate_scenario(request: web.Request) -> web.Response:
+    """Check a scenario without applying it: 200 with ``valid`` and ``problems``."""
+    try:
+        text = (await request.read()).decode("utf-8")
+        load_scenario(text, _source(request))
+    except UnicodeDecodeError:
+        return json_response({"valid": False, "problems": [], "message": "not UTF-8 text"})
+    except ScenarioError as exc:
+        return json_response({"valid": False, "problems": [p.as_dict() for p in exc.problems]})
+    return json_response({"valid": True, "problems": []})
+
+
+async def get_schema(request: web.Request) -> web.Response:
+    return json_response(schema())
+
+
+async def get_timeline(request: web.Request) -> web.Response:
+    world = world_of(request)
+    steps = timeline_log(world).steps
+    return json_response(
+        {
+            "steps": [s.as_dict() for s in steps],
+            "faults": [rule.describe() for rule in emulator_of(request).faults.rules],
+        }
+    )
+
+
+def _admin(method: str, path: str, handler, name: str, summary: str, body: str | None = None):  # type: ignore[no-untyped-def]
+    return RouteSpec(method, P + path, handler, ADMIN, name, "admin", summary, body)
+
+
+ROUTES: tuple[RouteSpec, ...] = (
+    _admin("GET", "", get_scenario, "scenario", "The active scenario (YAML text)."),
+    _admin(
+        "PUT",
+        "",
+        put_scenario,
+        "scenario_put",
+        "Replace the scenario (and the world) atomically; 400 with every problem's line.",
+        "scenario YAML (application/yaml); ?name=FILE names it in messages",
+    ),
+    _admin(
+        "POST",
+        "/validate",
+        validate_scenario,
+        "scenario_validate",
+        "Check a scenario without applying it.",
+        "scenario YAML",
+    ),
+    _admin("GET", "/schema", get_schema, "scenario_schema", "The scenario format (JSON Schema)."),
+    _admin(
+        "GET",
+        "/timeline",
+        get_timeline,
+        "scenario_timeline",
+        "Each timeline step's outcome and each fault rule's counters.",
+    ),
+)

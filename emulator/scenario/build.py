@@ -1,13 +1,21 @@
-"""Turn a (validated) scenario mapping into a running World."""
+"""Turn a (validated) scenario mapping into a running World.
+
+``load_scenario`` checks a file first and reports every problem with its line; this
+module assumes a checked mapping but still names the part of the scenario the model
+refused (``BuildError.path``) if it is handed one that was not checked.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..clock import Clock, ClockMode, parse_time
 from ..model.charger import ChargerSpec
+from ..model.errors import ModelError, invalid
 from ..model.gateway import GatewaySpec
 from ..model.identity import IdentityMaker
 from ..model.schedule import ChargeMode, slot_from_payload
@@ -15,9 +23,13 @@ from ..model.solar import SolarProfile
 from ..model.world import BreakerGroup, Site, World
 from ..roles import Role
 from ..tokens import TokenAuthority
+from .errors import BuildError
+from .templates import compile_override
+from .timeline import schedule_timeline
 
 DEFAULT_START = "2026-06-01T12:00:00Z"
 """Where manual and scaled clocks start unless the scenario says otherwise."""
+DEFAULT_FAULT_CODE = "GroundFailure"
 
 
 def make_clock(spec: Mapping[str, Any], override: str | None = None) -> Clock:
@@ -25,10 +37,13 @@ def make_clock(spec: Mapping[str, Any], override: str | None = None) -> Clock:
     start = spec.get("start")
     if start is None and mode is not ClockMode.REALTIME:
         start = DEFAULT_START
+    rate = spec.get("rate")
+    if mode is ClockMode.SCALED and rate is None:
+        rate = 60.0  # --clock scaled over a scenario that names no rate: a minute a second
     return Clock(
         start=None if start is None else parse_time(str(start)),
         mode=mode,
-        rate=spec.get("rate"),
+        rate=rate if mode is ClockMode.SCALED else None,
     )
 
 
@@ -57,13 +72,17 @@ def build_world(
     seed = int(scenario.get("seed", 0) if seed is None else seed)
     ids = IdentityMaker(seed)
     gw = dict(scenario.get("gateway") or {})
+    try:
+        ev_min_role = Role.parse(gw.get("ev_min_role", "installer"))
+    except ValueError as exc:
+        raise BuildError(("gateway", "ev_min_role"), invalid(str(exc))) from None
     gateway = GatewaySpec(
         serial=str(gw.get("serial") or ids.gateway_serial()),
         firmware=str(gw.get("firmware", "D7.6.175")),
         euaid=ids.euaid(),
         build_time_gmt=ids.build_time(),
         time_zone=str(gw.get("time_zone", "UTC")),
-        ev_min_role=Role.parse(gw.get("ev_min_role", "installer")),
+        ev_min_role=ev_min_role,
         extra_names=tuple(gw.get("extra_names", ())),
     )
     if "part_number" in gw:
@@ -78,6 +97,8 @@ def build_world(
         },
         tariff_per_kwh=float(site_spec.get("tariff_per_kwh", 0.25)),
     )
+    if "currency" in site_spec:
+        site.currency = str(site_spec["currency"])
     world = World(
         gateway,
         make_clock(scenario.get("clock") or {}, clock_mode),
@@ -87,7 +108,18 @@ def build_world(
     )
     world.seed = seed
     for index, raw in enumerate(scenario.get("chargers") or []):
-        add_charger(world, ids, index, raw)
+        try:
+            add_charger(world, ids, index, raw)
+        except BuildError as exc:
+            raise BuildError(("chargers", index, *exc.path), exc) from None
+        except ModelError as exc:
+            path: tuple[str | int, ...] = ("chargers", index)
+            if exc.field and exc.field in raw:
+                path = (*path, exc.field)
+            raise BuildError(path, exc) from None
+    for route, value in (scenario.get("overrides") or {}).items():
+        world.overrides[(route, None)] = compile_override(value)
+    schedule_timeline(world, scenario.get("timeline") or [])
     return world
 
 
@@ -103,9 +135,21 @@ HARDWARE_KEYS = (
     "connection",
     "lifetime_wh",
 )
+NA_VOLTAGES = (120, 208, 240, 277)
+SKU_VARIANTS = ("0100", "0105", "0110")
+
+
+def designed_sku(serial: str, max_amps: int, voltage: int, phases: int) -> str:
+    """A model SKU consistent with the hardware, in the published IQ-EVSE-<region>-<phases>
+    <amps>-<variant>-1300 pattern; the variant comes from the (seeded) serial. [DESIGN]"""
+    region = "NA" if voltage in NA_VOLTAGES else "EU"
+    digest = int(hashlib.sha256(serial.encode()).hexdigest(), 16)
+    variant = SKU_VARIANTS[digest % len(SKU_VARIANTS)]
+    return f"IQ-EVSE-{region}-{phases}{max_amps:03d}-{variant}-1300"
 
 
 def add_charger(world: World, ids: IdentityMaker, index: int, raw: Mapping[str, Any]) -> None:
+    raw = {**(raw.get("hardware") or {}), **{k: v for k, v in raw.items() if k != "hardware"}}
     serial = str(raw.get("serial") or ids.charger_serial())
     firmware = ids.charger_firmware()
     hardware = {k: raw[k] for k in HARDWARE_KEYS if k in raw}
@@ -118,20 +162,41 @@ def add_charger(world: World, ids: IdentityMaker, index: int, raw: Mapping[str, 
         ip=ids.ip(),
         **hardware,
     )
-    slots = tuple(
-        slot_from_payload(s, i, spec.min_amps, spec.max_amps)
-        for i, s in enumerate(raw.get("schedule") or [])
-    )
+    if "sku" not in hardware:
+        sku = designed_sku(serial, spec.max_amps, spec.voltage, spec.phases)
+        spec = dataclasses.replace(spec, sku=sku)
+    slots = []
+    for i, s in enumerate(raw.get("schedule") or []):
+        try:
+            slots.append(slot_from_payload(s, i, spec.min_amps, spec.max_amps))
+        except ModelError as exc:
+            raise BuildError(("schedule", i), exc) from None
     charger = world.add_charger(
         spec,
         mode=ChargeMode.parse(raw.get("mode", "MANUAL_CHARGING")),
-        slots=slots,
+        slots=tuple(slots),
         charging_level=raw.get("charging_level"),
         group=raw.get("breaker"),
     )
     world.aliases[str(raw.get("id") or serial)] = charger.serial
     car = raw.get("plugged_in")
     if car is not None and car is not False:
-        world.apply(charger.serial, "plug_in", {"vehicle": None if car is True else car})
+        vehicle = None if car is True else car
+        _initial(world, charger.serial, "plugged_in", "plug_in", {"vehicle": vehicle})
     if raw.get("charging"):
-        world.apply(charger.serial, "start_charging", {})
+        _initial(world, charger.serial, "charging", "start_charging", {})
+    fault = raw.get("fault")
+    if fault:
+        code = DEFAULT_FAULT_CODE if fault is True else str(fault)
+        _initial(world, charger.serial, "fault", "fault", {"code": code})
+    if raw.get("connected") is False:
+        _initial(world, charger.serial, "connected", "disconnect", {})
+    for route, value in (raw.get("overrides") or {}).items():
+        world.overrides[(route, charger.serial)] = compile_override(value)
+
+
+def _initial(world: World, serial: str, key: str, event: str, params: dict[str, Any]) -> None:
+    try:
+        world.apply(serial, event, params)
+    except ModelError as exc:
+        raise BuildError((key,), exc) from None

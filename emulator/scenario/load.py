@@ -1,4 +1,9 @@
-"""Reading scenario files. (Full validation with line numbers: see validate.py.)"""
+"""Reading scenario files: parse with positions, validate, and return the mapping.
+
+``load_scenario(text, source)`` is the one entry point every front uses (the ``serve``
+start-up, ``PUT /__emulator/scenario``, ``validate``, ``run``, the test fixtures). It
+raises ``ScenarioError`` listing *every* problem as ``file:line:col: message``.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +11,35 @@ from typing import Any
 
 import yaml
 
-from ..model.errors import invalid
+from .errors import Problem, ScenarioError
+from .source import TooLarge, describe_path, parse
+from .validate import check
+
+MAX_TEXT = 1024 * 1024
 
 
 def load_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
+    """The validated scenario mapping, or ScenarioError with every problem found."""
+    if len(text) > MAX_TEXT:
+        raise ScenarioError(
+            [Problem(source, 1, 1, describe_path(()), "a scenario file is at most 1 MiB")]
+        )
     try:
-        data = yaml.safe_load(text)
+        doc = parse(text)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        raise ScenarioError(
+            [Problem(source, line, column, "", f"not valid YAML: {what}")]
+        ) from None
     except yaml.YAMLError as exc:
-        raise invalid(f"{source}: not valid YAML: {exc}") from None
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        raise invalid(f"{source}: a scenario must be a mapping at the top level")
-    return data
+        raise ScenarioError([Problem(source, 1, 1, "", f"not valid YAML: {exc}")]) from None
+    except TooLarge:
+        raise ScenarioError(
+            [Problem(source, 1, 1, "", "the document expands to too many values (aliases?)")]
+        ) from None
+    problems = check(doc, source)
+    if problems:
+        raise ScenarioError(problems)
+    return doc.data
