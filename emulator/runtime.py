@@ -49,11 +49,14 @@ def load_scenario_text(text: str, source: str = "<scenario>") -> dict[str, Any]:
 class Emulator:
     def __init__(self, settings: Settings, scenario: Mapping[str, Any] | None = None) -> None:
         self.settings = settings
+        text = None
         if scenario is None:
             path = settings.scenario or DEFAULT_SCENARIO
-            scenario = load_scenario_text(Path(path).read_text(), str(path))
+            text = Path(path).read_text()
+            scenario = load_scenario_text(text, str(path))
         self.scenario: dict[str, Any] = dict(scenario)
-        self.scenario_text = yaml.safe_dump(self.scenario, sort_keys=False)
+        self.scenario_text = text or yaml.safe_dump(self.scenario, sort_keys=False)
+        """The active scenario as the user wrote it (comments kept) when it came as text."""
         names = (*settings.extra_names, *self.scenario.get("gateway", {}).get("extra_names", ()))
         self.certs: Certificates = prepare(settings.certs_dir, tuple(names))
         self.authority = TokenAuthority.from_dir(settings.certs_dir)

@@ -140,6 +140,11 @@ chargers:
     assert a["offered_amps"] + b["offered_amps"] <= 40
     assert a["offered_amps"] == b["offered_amps"] == 20
     assert a["limited_by_site"] is True
+    await api.event("a", "car_full")  # a car that takes nothing frees its share
+    a, b = await api.state("202200000001"), await api.state("202200000002")
+    assert (a["state"], b["offered_amps"], b["power_w"]) == ("SUSPENDED_EV", 32, 7360)
+    await api.event("a", "car_resumes")
+    assert (await api.state("202200000002"))["offered_amps"] == 20
 
 
 async def test_stop_then_unplug_keeps_the_last_session(gw: Api) -> None:

@@ -230,8 +230,17 @@ class World:
                 amps[charger.serial] = give
                 remaining -= give * per_amp
         for group in {id(g): g for c in chargers if (g := self._group_of.get(c.serial))}.values():
+            # A car that takes no power (full, paused) keeps its offer but leaves the
+            # breaker's current to the others, as dynamic load balancing does.
             active = sorted(
-                (c for c in chargers if c.serial in group.members and amps[c.serial]),
+                (
+                    c
+                    for c in chargers
+                    if c.serial in group.members
+                    and amps[c.serial]
+                    and c.vehicle
+                    and c.vehicle.accepting
+                ),
                 key=lambda c: amps[c.serial],
             )
             remaining_a = group.limit_amps
