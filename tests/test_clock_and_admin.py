@@ -121,3 +121,24 @@ async def test_gateway_events_refuse_bad_input(api: Api) -> None:
     assert status == 200
     _, xml, _ = await api.call("GET", "/info")
     assert b"<software>D8.2.4</software>" in xml
+
+
+async def test_active_scenario_is_returned_as_written(certs_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from emulator.runtime import Emulator, Settings
+    from emulator.server import start_server
+
+    text = "# my gateway, with a comment\nchargers: [{id: garage}]\n"
+    (tmp_path / "s.yaml").write_text(text)
+    emulator = Emulator(Settings(certs_dir=certs_dir, scenario=tmp_path / "s.yaml", port=0))
+    server = await start_server(emulator, port=0)
+    try:
+        import aiohttp
+
+        connector = aiohttp.TCPConnector(ssl=emulator.certs.client_context())
+        async with aiohttp.ClientSession(connector=connector) as session:
+            url = f"https://localhost:{server.port}/__emulator/scenario"
+            async with session.get(url) as response:
+                assert response.status == 200
+                assert await response.text() == text
+    finally:
+        await server.stop()
