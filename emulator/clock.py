@@ -103,14 +103,17 @@ def parse_duration(value: str | int | float) -> float:
     if not text:
         raise ClockError("empty duration")
     total, number = 0.0, ""
-    for char in text:
-        if char.isdigit() or char == ".":
-            number += char
-        elif char in _UNITS and number:
-            total += float(number) * _UNITS[char]
-            number = ""
-        else:
-            raise ClockError(f"not a duration: {value!r} (use e.g. 90s, 40m, 2h30m, 30d)")
-    if number:
-        total += float(number)
+    try:
+        for char in text:
+            if char.isdigit() or char == ".":
+                number += char
+            elif char in _UNITS and number:
+                total += float(number) * _UNITS[char]
+                number = ""
+            else:
+                raise ValueError(char)
+        if number:
+            total += float(number)
+    except ValueError:  # a stray character, or numbers like "." and "1.2.3"
+        raise ClockError(f"not a duration: {value!r} (use e.g. 90s, 40m, 2h30m, 30d)") from None
     return total

@@ -9,6 +9,7 @@ No real body of a local EV route has been published, so every shape here is
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from .clock import iso
@@ -24,6 +25,7 @@ def ms(t: float) -> int:
     return round(t * 1000)
 
 
+@lru_cache(maxsize=4096)  # the same few session instants are formatted on every poll
 def cloud_time(t: float) -> str:
     """The cloud's session timestamps: ``2026-06-01T18:00:00.000Z[UTC]``."""
     stamp = datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]

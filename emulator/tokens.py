@@ -23,6 +23,8 @@ from .roles import TOKEN_ROLES
 KEY_FILE = "token-signing-key.pem"
 ISSUER = "Entrez"
 DEFAULT_TTL = {"owner": 365 * 86400, "installer": 12 * 3600}
+VERIFIED_CACHE_SIZE = 4096
+"""Tokens whose (expensive) ES256 check is remembered; the oldest is forgotten first."""
 
 
 class InvalidToken(Exception):
@@ -60,6 +62,10 @@ class TokenAuthority:
 
     def __init__(self, key: ec.EllipticCurvePrivateKey) -> None:
         self._key = key
+        self._public_key = key.public_key()
+        self._verified: dict[tuple[str, str], TokenClaims | str] = {}
+        """Signature and claim checks already done, by (token, serial): the claims, or why
+        the token failed. Only expiry depends on the time, so it is judged on every call."""
         public_der = key.public_key().public_bytes(
             serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
         )
@@ -99,23 +105,38 @@ class TokenAuthority:
         )
 
     def verify(self, token: str, *, serial: str, now: float) -> TokenClaims:
+        key = (token, serial)
+        known = self._verified.get(key)
+        if known is None:
+            known = self._check(token, serial)
+            if len(self._verified) >= VERIFIED_CACHE_SIZE:
+                del self._verified[next(iter(self._verified))]  # the oldest entry
+            self._verified[key] = known
+        if isinstance(known, str):
+            raise InvalidToken(known)
+        if known.expires_at <= now:  # judged on the emulator clock, on every request
+            raise InvalidToken("token has expired")
+        return known
+
+    def _check(self, token: str, serial: str) -> TokenClaims | str:
+        """Everything but expiry: signature, algorithm, issuer, audience and role."""
         try:
             claims = jwt.decode(
                 token,
-                self._key.public_key(),
+                self._public_key,
                 algorithms=["ES256"],
                 audience=serial,
                 issuer=ISSUER,
                 options={"verify_exp": False, "verify_iat": False, "require": ["exp", "aud"]},
             )
-        except jwt.PyJWTError as exc:
-            raise InvalidToken(str(exc)) from exc
+        except (jwt.PyJWTError, ValueError, TypeError) as exc:  # incl. bytes no codec takes
+            return str(exc) or type(exc).__name__
         exp = claims.get("exp")
-        if not isinstance(exp, int | float) or exp <= now:
-            raise InvalidToken("token has expired")
+        if not isinstance(exp, int | float) or isinstance(exp, bool):
+            return "token has no valid expiry"
         role = claims.get("enphaseUser")
         if role not in TOKEN_ROLES:
-            raise InvalidToken(f"unknown enphaseUser {role!r}")
+            return f"unknown enphaseUser {role!r}"
         return TokenClaims(
             role=role,
             username=str(claims.get("username", "")),

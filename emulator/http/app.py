@@ -13,7 +13,7 @@ from aiohttp.web_urldispatcher import AbstractRoute
 from ..model.errors import ModelError, Refusal
 from ..roles import Role
 from ..runtime import Emulator
-from . import admin_routes, ev_routes, gateway_routes, journal_routes, scenario_routes
+from . import admin_routes, ev_routes, gateway_routes, journal_routes, openapi, scenario_routes
 from .context import EMULATOR_KEY, ROLE_KEY, bearer_token
 from .responses import SERVER, error_response, ivp_not_found, unauthorized
 from .table import ADMIN, RouteSpec, required_role
@@ -26,6 +26,7 @@ ROUTE_TABLE: tuple[RouteSpec, ...] = (
     *admin_routes.ROUTES,
     *scenario_routes.ROUTES,
     *journal_routes.ROUTES,
+    *openapi.ROUTES,
 )
 SPECS_KEY: web.AppKey[dict[AbstractRoute, RouteSpec]] = web.AppKey("specs", dict)
 STATUS_OF = {Refusal.INVALID: 400, Refusal.NOT_FOUND: 404, Refusal.CONFLICT: 409}
@@ -60,7 +61,8 @@ async def dispatch(request: web.Request, handler, emulator: Emulator) -> web.Str
         return error_response(
             401, f"the admin API needs the {ADMIN_HEADER} header (the server's --admin-token)"
         )
-    caller = world.auth.identify(bearer_token(request), request.cookies.get("sessionId"))
+    bearer = bearer_token(request)  # a Bearer header wins: the cookie is not even parsed
+    caller = world.auth.identify(bearer, None if bearer else request.cookies.get("sessionId"))
     request[ROLE_KEY] = caller.role
     if caller.role < required_role(spec, world.gateway.ev_min_role):
         return unauthorized()

@@ -42,7 +42,7 @@ async def json_object(request: web.Request, *, optional: bool = False) -> dict[s
         raise invalid("the request needs a JSON object body")
     try:
         data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (ValueError, RecursionError) as exc:  # bad bytes/syntax, huge ints, deep nesting
         raise invalid(f"the body is not valid JSON: {exc}") from None
     if not isinstance(data, dict):
         raise invalid(f"the body must be a JSON object, not {type(data).__name__}")

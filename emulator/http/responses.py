@@ -39,7 +39,8 @@ VALID_TOKEN_PAGE = b"<!DOCTYPE html><h2>Valid token.</h2>\n"
 
 
 def json_body(data: Any) -> bytes:
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
+    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+    return text.encode("utf-8", "backslashreplace")  # a lone surrogate becomes its \u escape
 
 
 def json_response(

@@ -5,6 +5,8 @@ from __future__ import annotations
 from faker import Faker
 
 CHARGER_PLACES = ("Garage", "Driveway", "Carport", "Barn", "Workshop", "Side Yard", "Parking")
+RANDOM_IPS = 200
+"""Chargers that get a random address in 192.168.1.20-250; more continue in order."""
 CAR_NAMES = ("Model 3", "ID.4", "Ioniq 5", "e-Niro", "Leaf", "Zoe", "EV6", "Enyaq", "Mach-E")
 
 
@@ -15,6 +17,8 @@ class IdentityMaker:
         self.faker = Faker("en_US")
         self.faker.seed_instance(seed)
         self._used: set[str] = set()
+        self._ips = 0
+        self._next_ip = 0
 
     def _unique(self, make) -> str:  # type: ignore[no-untyped-def]
         for _ in range(1000):
@@ -46,7 +50,15 @@ class IdentityMaker:
         )
 
     def ip(self) -> str:
-        return self._unique(lambda: "192.168.1." + str(self.faker.random_int(20, 250)))
+        self._ips += 1
+        if self._ips <= RANDOM_IPS:  # a home network: random addresses in 192.168.1.x
+            return self._unique(lambda: "192.168.1." + str(self.faker.random_int(20, 250)))
+        while True:  # a bigger site (benchmarks): the next free address, subnet after subnet
+            n, self._next_ip = self._next_ip, self._next_ip + 1
+            candidate = f"192.168.{1 + n // 231}.{20 + n % 231}"
+            if candidate not in self._used:
+                self._used.add(candidate)
+                return candidate
 
     def charger_firmware(self) -> str:
         return f"25.{self.faker.random_int(30, 39)}.1.{self.faker.random_int(2, 20)}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from ..clock import iso
@@ -9,6 +10,9 @@ from .errors import invalid
 
 if TYPE_CHECKING:
     from .charger import Charger
+
+stamp = lru_cache(maxsize=1024)(iso)
+"""``iso`` for message timestamps: many chargers change at the same instant (a slot edge)."""
 
 SUPPORTED = (
     "Heartbeat",
@@ -52,7 +56,7 @@ def status_notification(charger: Charger, t: float) -> dict[str, object]:
         "errorCode": charger.fault_code or "NoError",
         "status": charger.state.ocpp_name,
         "info": charger.reason,
-        "timestamp": iso(t),
+        "timestamp": stamp(t),
     }
 
 
@@ -71,7 +75,7 @@ def meter_values(charger: Charger, t: float) -> dict[str, object]:
         sampled.append(_sample(round(soc, 1), "SoC", "Percent"))
     payload: dict[str, object] = {
         "connectorId": 1,
-        "meterValue": [{"timestamp": iso(t), "sampledValue": sampled}],
+        "meterValue": [{"timestamp": stamp(t), "sampledValue": sampled}],
     }
     if charger.session is not None:
         payload["transactionId"] = charger.session.number

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from .errors import invalid
@@ -55,11 +56,11 @@ class Slot:
     remind_time: int = 10
     remind_flag: bool = False
 
-    @property
+    @cached_property  # read for every day of every calendar rebuild
     def start_minute(self) -> int:
         return _minutes(self.start, "startTime")
 
-    @property
+    @cached_property
     def end_minute(self) -> int:
         return _minutes(self.end, "endTime")
 

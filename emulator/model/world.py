@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..auth import GatewayAuth
-from ..clock import Clock, iso
+from ..clock import Clock
 from ..roles import Role
 from ..tokens import TokenAuthority
 from . import ocpp
@@ -46,6 +46,8 @@ CHARGER_EVENTS = (
 GATEWAY_EVENTS = ("reboot", "revoke_tokens", "set_firmware", "set_ev_min_role")
 DEFAULT_FAULT = "GroundFailure"
 OCPP_LOG_LIMIT = 5000
+LATEST_TIME = 221845392000.0
+"""9000-01-01T00:00:00Z: the clock stops short of the calendar's end (year 9999)."""
 LEVEL_FIELDS = ("chargingLevel", "charging_level", "level", "amps")
 START_FIELDS = {*LEVEL_FIELDS, "connectorId", "connector_id"}
 
@@ -167,10 +169,18 @@ class World:
         return target
 
     def advance(self, seconds: float) -> float:
+        if not 0 <= seconds <= LATEST_TIME - self.clock.now():  # also refuses NaN
+            raise invalid(
+                f"cannot advance the clock by {seconds!r} s: it must be >= 0 and end "
+                "before the year 9000",
+                "seconds",
+            )
         self.clock.advance(seconds)
         return self.sync()
 
     def set_time(self, when: float) -> float:
+        if not when <= LATEST_TIME:  # also refuses NaN
+            raise invalid(f"cannot set the clock to {when!r}: the year 9000 is the end", "time")
         self.clock.set(when)
         return self.sync()
 
@@ -282,7 +292,7 @@ class World:
 
     def emit(self, charger: Charger, message: str, t: float) -> dict[str, Any]:
         entry = {
-            "time": iso(t),
+            "time": ocpp.stamp(t),
             "serial": charger.serial,
             "action": message,
             "payload": ocpp.build(message, charger, t),

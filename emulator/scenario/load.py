@@ -35,6 +35,9 @@ def load_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
         ) from None
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem(source, 1, 1, "", f"not valid YAML: {exc}")]) from None
+    except (ValueError, RecursionError) as exc:  # a 5000-digit number, nesting 1000 deep
+        what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)[:200]
+        raise ScenarioError([Problem(source, 1, 1, "", f"not valid YAML: {what}")]) from None
     except TooLarge:
         raise ScenarioError(
             [Problem(source, 1, 1, "", "the document expands to too many values (aliases?)")]
