@@ -38,10 +38,12 @@ def wall_iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _cap(raw: bytes | None) -> tuple[str | None, bool, int]:
-    if not raw:
-        return None, False, 0
-    return raw[:BODY_CAP].decode("utf-8", "replace"), len(raw) > BODY_CAP, len(raw)
+def _capped(raw: bytes | None) -> bytes | None:
+    return raw[:BODY_CAP] if raw else None
+
+
+def _text(raw: bytes | None) -> str | None:
+    return None if raw is None else raw.decode("utf-8", "replace")
 
 
 def _credentials(request: web.BaseRequest) -> str:
@@ -54,8 +56,10 @@ def _credentials(request: web.BaseRequest) -> str:
     return "none"
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class JournalEntry:
+    """One answered request. Treat it as read-only: it is shared with every reader."""
+
     seq: int
     """1, 2, 3, ... in arrival order; never reused, not even after a clear."""
     wall_time: float
@@ -70,14 +74,29 @@ class JournalEntry:
     """What the client sent: ``bearer``, ``cookie`` or ``none``."""
     status: int
     elapsed_ms: float
-    request_body: str | None
-    response_body: str | None
+    request_raw: bytes | None
+    """The first BODY_CAP bytes of the request body (decoded only when read)."""
+    response_raw: bytes | None
     request_size: int = 0
     response_size: int = 0
-    request_truncated: bool = False
-    response_truncated: bool = False
     content_type: str | None = None
     """The response's content type."""
+
+    @property
+    def request_body(self) -> str | None:
+        return _text(self.request_raw)
+
+    @property
+    def response_body(self) -> str | None:
+        return _text(self.response_raw)
+
+    @property
+    def request_truncated(self) -> bool:
+        return self.request_size > BODY_CAP
+
+    @property
+    def response_truncated(self) -> bool:
+        return self.response_size > BODY_CAP
 
     @property
     def target(self) -> str:
@@ -342,34 +361,31 @@ class Journal:
         raw_response = response.body if isinstance(response, web.Response) else None
         if not isinstance(raw_response, bytes | bytearray):
             raw_response = None
-        request_text, request_cut, request_size = _cap(raw_request)
-        response_text, response_cut, response_size = _cap(raw_response)
         query: dict[str, Any] = {}
-        for key in request.query:
-            values = request.query.getall(key)
-            query[key] = values[0] if len(values) == 1 else list(values)
+        if request.query_string:
+            for key in request.query:
+                values = request.query.getall(key)
+                query[key] = values[0] if len(values) == 1 else list(values)
         if len(self.entries) == self.entries.maxlen:
             self.dropped += 1
         self.last_seq += 1
         self.entries.append(
             JournalEntry(
-                seq=self.last_seq,
-                wall_time=time.time(),
-                virtual_time=virtual_time,
-                method=request.method,
-                path=request.path,
-                query=query,
-                role=role.label,
-                credentials=_credentials(request),
-                status=response.status,
-                elapsed_ms=round(elapsed_ms, 3),
-                request_body=request_text,
-                response_body=response_text,
-                request_size=request_size,
-                response_size=response_size,
-                request_truncated=request_cut,
-                response_truncated=response_cut,
-                content_type=response.content_type if raw_response is not None else None,
+                self.last_seq,
+                time.time(),
+                virtual_time,
+                request.method,
+                request.path,
+                query,
+                role.label,
+                _credentials(request),
+                response.status,
+                round(elapsed_ms, 3),
+                _capped(raw_request),
+                _capped(raw_response),
+                len(raw_request) if raw_request else 0,
+                len(raw_response) if raw_response else 0,
+                response.content_type if raw_response is not None else None,
             )
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from aiohttp import web
 
 SERVER = "openresty/1.17.8.1"
@@ -39,8 +40,14 @@ VALID_TOKEN_PAGE = b"<!DOCTYPE html><h2>Valid token.</h2>\n"
 
 
 def json_body(data: Any) -> bytes:
-    text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    return text.encode("utf-8", "backslashreplace")  # a lone surrogate becomes its \u escape
+    """Compact UTF-8 JSON. orjson is the fast path (status polls are the hot path); the
+    standard library handles what orjson refuses, such as a lone surrogate echoed back in
+    an error message, which becomes its ``\\u`` escape."""
+    try:
+        return orjson.dumps(data)
+    except TypeError:
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return text.encode("utf-8", "backslashreplace")
 
 
 def json_response(
