@@ -39,7 +39,9 @@ def wall_iso(t: float) -> str:
 
 
 def _capped(raw: bytes | None) -> bytes | None:
-    return raw[:BODY_CAP] if raw else None
+    """A copy of at most BODY_CAP bytes: never the body itself, which may be a larger
+    buffer than its length (orjson over-allocates) and would pin that memory."""
+    return memoryview(raw)[:BODY_CAP].tobytes() if raw else None
 
 
 def _text(raw: bytes | None) -> str | None:

@@ -331,3 +331,16 @@ async def test_fault_rule_answers_are_journaled(certs_dir: Path) -> None:
         assert statuses == [503, 200]
         gw.assert_called("GET", PDM + "/status", times=1, status=503)
         assert "503 - Service Unavailable" in gw.requests(status=503)[0].response_body
+
+
+def test_journal_copies_bodies_instead_of_pinning_response_buffers() -> None:
+    import sys
+
+    import orjson
+
+    from emulator.journal import _capped
+
+    body = orjson.dumps({"data": "x" * 900})  # orjson's buffer is larger than the body
+    kept = _capped(body)
+    assert kept == body and kept is not body
+    assert sys.getsizeof(kept) <= len(body) + 64
