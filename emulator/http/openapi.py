@@ -16,6 +16,8 @@ from typing import Any
 
 from aiohttp import web
 
+from ..model import ocpp
+from ..model.world import CHARGER_EVENTS, GATEWAY_EVENTS
 from ..roles import Role
 from .context import emulator_of
 from .responses import json_response
@@ -272,14 +274,7 @@ REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "requestedMessage": {
                 "type": "string",
-                "enum": [
-                    "Heartbeat",
-                    "MeterValues",
-                    "StatusNotification",
-                    "BootNotification",
-                    "DiagnosticsStatusNotification",
-                    "FirmwareStatusNotification",
-                ],
+                "enum": list(ocpp.SUPPORTED),
             }
         },
     },
@@ -311,20 +306,7 @@ REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "event": {
                 "type": "string",
-                "enum": [
-                    "plug_in",
-                    "unplug",
-                    "start_charging",
-                    "stop_charging",
-                    "set_current",
-                    "fault",
-                    "clear_fault",
-                    "car_full",
-                    "car_resumes",
-                    "disconnect",
-                    "reconnect",
-                    "set_mode",
-                ],
+                "enum": list(CHARGER_EVENTS),
             }
         },
         "description": "The event's own fields sit beside 'event' (e.g. 'amps', 'vehicle').",
@@ -335,7 +317,7 @@ REQUEST_SCHEMAS: dict[str, dict[str, Any]] = {
         "properties": {
             "event": {
                 "type": "string",
-                "enum": ["reboot", "revoke_tokens", "set_firmware", "set_ev_min_role"],
+                "enum": list(GATEWAY_EVENTS),
             }
         },
     },
