@@ -33,7 +33,14 @@ def test_the_pytest_example_passes(pytester: pytest.Pytester) -> None:
     (pytester.path / "scenarios").mkdir()
     shutil.copy(ROOT / "scenarios" / "basic-day.yaml", pytester.path / "scenarios")
     pytester.makepyfile(test_readme_example=block_after("## Use it from your tests", "python"))
-    result = pytester.runpytest("-p", "asyncio", "-o", "asyncio_mode=auto")
+    result = pytester.runpytest(
+        "-p",
+        "asyncio",
+        "-o",
+        "asyncio_mode=auto",
+        "-o",
+        "asyncio_default_fixture_loop_scope=function",
+    )
     result.assert_outcomes(passed=2)
 
 
