@@ -218,11 +218,9 @@ class World:
                 frontier.extend(self.chargers[s] for s in group.members)
             if charger.mode is ChargeMode.GREEN:
                 frontier.extend(self._green_pool())
-        return (
-            [c for c in self.chargers.values() if c.serial in seen]
-            if len(seen) > 1
-            else list(seen.values())
-        )
+        if len(seen) == 1:  # the common case: skip the scan over every charger
+            return list(seen.values())
+        return [c for c in self.chargers.values() if c.serial in seen]  # in site order
 
     def _rebalance(self, chargers: list[Charger], t: float, cause: str) -> None:
         for charger in chargers:
