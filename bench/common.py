@@ -173,6 +173,16 @@ def verdict(value: float, target: float, *, lower_is_better: bool) -> str:
     return "ok" if ok else "MISSED"
 
 
+def check_line(check: dict[str, Any], digits: int = 3) -> str:
+    """``name: value (target < X): ok`` for one entry of a result's ``checks``."""
+    lower = check["lower_is_better"]
+    return (
+        f"{check['name']}: {check['value']:.{digits}f} "
+        f"(target {'<' if lower else '>='} {check['target']}): "
+        + verdict(check["value"], check["target"], lower_is_better=lower)
+    )
+
+
 def emit(result: dict[str, Any], text: str) -> None:
     """Print the human table, or the JSON result with ``--json``."""
     if json_mode():

@@ -25,13 +25,13 @@ from typing import Any
 from common import (
     BENCH,
     PYTHON,
+    check_line,
     emit,
     free_port,
     https,
     process,
     short_mode,
     table,
-    verdict,
     wait_until_up,
 )
 
@@ -193,8 +193,7 @@ def render(result: dict) -> str:
             rows,
         )
         + f"\n\nbare aiohttp TLS server: {result['bare_rss_mb']:.1f} MB\n"
-        + f"{check['name']}: {check['value']:.1f} (target < {check['target']}): "
-        + verdict(check["value"], check["target"], lower_is_better=True)
+        + check_line(check, digits=1)
     )
 
 

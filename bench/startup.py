@@ -27,13 +27,13 @@ from pathlib import Path
 from common import (
     BENCH,
     PYTHON,
+    check_line,
     emit,
     emulator_args,
     free_port,
     process,
     short_mode,
     table,
-    verdict,
     wait_until_up,
 )
 
@@ -166,11 +166,7 @@ def render(result: dict) -> str:
         for name, value in result["medians_s"].items()
     ]
     lines = [table(("start-up (median)", "seconds", "vs import aiohttp"), rows), ""]
-    for check in result["checks"]:
-        lines.append(
-            f"{check['name']}: {check['value']:.3f} (target < {check['target']}): "
-            + verdict(check["value"], check["target"], lower_is_better=True)
-        )
+    lines.extend(check_line(check) for check in result["checks"])
     return "\n".join(lines)
 
 

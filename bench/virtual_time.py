@@ -19,7 +19,7 @@ import sys
 import time
 from typing import Any
 
-from common import emit, short_mode, table, verdict
+from common import check_line, emit, short_mode, table
 
 from emulator.model.world import World
 from emulator.scenario.build import build_world
@@ -151,11 +151,7 @@ def render(result: dict) -> str:
             )
         )
     lines = [table(("advance", "ms", "events", "note"), rows), ""]
-    for check in result["checks"]:
-        lines.append(
-            f"{check['name']}: {check['value']:.3f} (target < {check['target']}): "
-            + verdict(check["value"], check["target"], lower_is_better=True)
-        )
+    lines.extend(check_line(check) for check in result["checks"])
     return "\n".join(lines)
 
 
