@@ -269,12 +269,15 @@ class Charger:
             )
         return level
 
-    def plug_in(self, t: float, vehicle: Vehicle, session_number: int) -> None:
+    def check_plug_in(self) -> None:
         if self.vehicle is not None:
             raise conflict(
                 f"a car ({self.vehicle.name}) is already plugged into "
                 f"{self.serial}; send 'unplug' first"
             )
+
+    def plug_in(self, t: float, vehicle: Vehicle, session_number: int) -> None:
+        self.check_plug_in()
         self.vehicle = vehicle
         self.user_request = self.user_stopped = False
         self.session = ChargeSession(
@@ -283,9 +286,13 @@ class Charger:
         if self.state is S.AVAILABLE:
             self._move(t, S.PREPARING, "plug_in", None)
 
-    def unplug(self, t: float) -> None:
+    def check_unplug(self) -> None:
         if self.vehicle is None or self.session is None:
             raise conflict(f"no car is plugged into {self.serial}; nothing to unplug")
+
+    def unplug(self, t: float) -> None:
+        self.check_unplug()
+        assert self.session is not None
         self.session.unplugged_at = t
         self.past_sessions.append(self.session)
         self.last_session, self.session = self.session, None
@@ -331,20 +338,26 @@ class Charger:
         if slots is not None:
             self.calendar = Calendar(slots, self.calendar.tz)
 
-    def fault(self, t: float, code: str) -> None:
+    def check_fault(self) -> None:
         if self.state is S.FAULTED:
             raise conflict(
                 f"charger {self.serial} is already faulted ({self.fault_code}); "
                 "send clear_fault first"
             )
+
+    def fault(self, t: float, code: str) -> None:
+        self.check_fault()
         self.fault_code = code
         self.power_w, self.amps = 0.0, 0
         self.user_request = False  # a fault ends the request: charging again needs a new start
         self._move(t, S.FAULTED, "fault", code)
 
-    def clear_fault(self, t: float) -> None:
+    def check_clear_fault(self) -> None:
         if self.state is not S.FAULTED:
             raise conflict(f"charger {self.serial} is not faulted (state {self.state})")
+
+    def clear_fault(self, t: float) -> None:
+        self.check_clear_fault()
         self.fault_code = None
         self._move(t, S.AVAILABLE if self.vehicle is None else S.PREPARING, "clear_fault", None)
 

@@ -21,12 +21,11 @@ from ..roles import Role
 from ..tokens import TokenAuthority
 from . import ocpp
 from .charger import Charger, ChargerSpec, Transition
-from .errors import conflict, invalid, not_found
+from .errors import invalid, not_found
 from .gateway import GatewaySpec
 from .params import check_keys, number, text
 from .schedule import ChargeMode, Slot, slot_from_payload
 from .solar import SolarProfile
-from .states import ConnectorState
 from .vehicle import Vehicle
 
 CHARGER_EVENTS = (
@@ -339,10 +338,7 @@ class World:
 
     def _check_plug_in(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
         check_keys(p, {"vehicle"}, "plug_in")
-        if c.vehicle is not None:
-            raise conflict(
-                f"a car ({c.vehicle.name}) is already plugged into {c.serial}; send 'unplug' first"
-            )
+        c.check_plug_in()
         vehicle = self.make_vehicle(p.get("vehicle"))
 
         def change() -> None:
@@ -353,8 +349,7 @@ class World:
 
     def _check_unplug(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
         check_keys(p, set(), "unplug")
-        if c.vehicle is None:
-            raise conflict(f"no car is plugged into {c.serial}; nothing to unplug")
+        c.check_unplug()
         return lambda: c.unplug(t)
 
     def _check_start_charging(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
@@ -387,16 +382,12 @@ class World:
     def _check_fault(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
         check_keys(p, {"code"}, "fault")
         code = text(p, "code", DEFAULT_FAULT, max_len=64)
-        if c.state is ConnectorState.FAULTED:
-            raise conflict(
-                f"charger {c.serial} is already faulted ({c.fault_code}); send clear_fault first"
-            )
+        c.check_fault()
         return lambda: c.fault(t, code)
 
     def _check_clear_fault(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
         check_keys(p, set(), "clear_fault")
-        if c.state is not ConnectorState.FAULTED:
-            raise conflict(f"charger {c.serial} is not faulted (state {c.state})")
+        c.check_clear_fault()
         return lambda: c.clear_fault(t)
 
     def _check_car_full(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
