@@ -44,6 +44,17 @@ def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -
     return process, int(match.group(1)), banner
 
 
+def serve_once(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """``serve`` that is expected to stop by itself (help, or a start-up error)."""
+    return subprocess.run(
+        [sys.executable, "-m", "emulator", "serve", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=20,
+    )
+
+
 def fetch(port: int, path: str, ca: Path, token: str | None = None) -> tuple[int, bytes]:
     context = ssl.create_default_context(cafile=str(ca))
     request = urllib.request.Request(f"https://localhost:{port}{path}")
@@ -109,12 +120,9 @@ def test_seed_flag_changes_identities(tmp_path: Path) -> None:
 
 
 def test_help_teaches(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "-m", "emulator", "serve", "--help"],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
+    result = serve_once(tmp_path, "--help")
+    assert result.returncode == 0
+    out = result.stdout
     for word in ("--scenario", "EMULATOR_PORT", "--admin-token", "examples:"):
         assert word in out
 
@@ -122,13 +130,7 @@ def test_help_teaches(tmp_path: Path) -> None:
 def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     process, port, _ = start_serve(tmp_path)
     try:
-        result = subprocess.run(
-            [sys.executable, "-m", "emulator", "serve", "--port", str(port)],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=20,
-        )
+        result = serve_once(tmp_path, "--port", str(port))
         assert result.returncode == 2
         assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     finally:
@@ -137,23 +139,12 @@ def test_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("bad", ["--port=abc", "--clock=sometimes"])
 def test_bad_options_exit_2(tmp_path: Path, bad: str) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "emulator", "serve", bad],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-    )
+    result = serve_once(tmp_path, bad)
     assert result.returncode == 2 and "error" in result.stderr
 
 
 def test_missing_scenario_file_is_a_clear_error(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "emulator", "serve", "--scenario", "nope.yaml"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=20,
-    )
+    result = serve_once(tmp_path, "--scenario", "nope.yaml")
     assert result.returncode == 2
     assert "scenario file not found: nope.yaml" in result.stderr
 
@@ -161,13 +152,7 @@ def test_missing_scenario_file_is_a_clear_error(tmp_path: Path) -> None:
 def test_unwritable_certs_dir_is_a_clear_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    result = subprocess.run(
-        [sys.executable, "-m", "emulator", "serve", "--certs-dir", str(blocker / "certs")],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        timeout=20,
-    )
+    result = serve_once(tmp_path, "--certs-dir", str(blocker / "certs"))
     assert result.returncode == 2
     assert "cannot prepare certificates in" in result.stderr
 
