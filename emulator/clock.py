@@ -13,15 +13,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
+from .errors import ClockError
+
+__all__ = ["Clock", "ClockError", "ClockMode", "iso", "parse_duration", "parse_time"]
+
 
 class ClockMode(StrEnum):
     MANUAL = "manual"
     REALTIME = "realtime"
     SCALED = "scaled"
-
-
-class ClockError(ValueError):
-    """A request to move the clock that cannot be honoured."""
 
 
 class Clock:

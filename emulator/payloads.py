@@ -1,9 +1,10 @@
-"""Response bodies built from the model.
+"""Response bodies built from the read model (:mod:`emulator.model.views`).
 
 No real body of a local EV route has been published, so every shape here is
 **designed**: it mirrors the Enlighten cloud shapes (status with ``session_d``,
 ``connectors[]``, ``sch_d``; summary v2 with string-typed ``chargeLevelDetails`` and
-``operatingVoltage``). Scenario ``overrides`` can replace any of them.
+``operatingVoltage``). Scenario ``overrides`` can replace any of them. Numbers come from
+the snapshot as it rounded them; nothing here computes or rounds model values.
 """
 
 from __future__ import annotations
@@ -12,13 +13,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from .clock import iso
-from .model.charger import Charger, ChargeSession
+from .model.charger import Charger
 from .model.schedule import ChargeMode
-from .model.states import ConnectorState
+from .model.views import ChargerView, SessionView
 from .model.world import World
-
-S = ConnectorState
 
 
 def ms(t: float) -> int:
@@ -32,96 +30,98 @@ def cloud_time(t: float) -> str:
     return f"{stamp}Z[UTC]"
 
 
-def envelope(world: World, data: Any, row_count: int | None = None) -> dict[str, Any]:
-    meta: dict[str, Any] = {"serverTimeStamp": ms(world.model_t)}
+def envelope(t: float, data: Any, row_count: int | None = None) -> dict[str, Any]:
+    meta: dict[str, Any] = {"serverTimeStamp": ms(t)}
     if row_count is not None:
         meta["rowCount"] = row_count
     return {"meta": meta, "data": data, "error": {}}
 
 
-def session_d(charger: Charger, t: float, tariff_per_kwh: float = 0.0) -> dict[str, Any]:
-    session = charger.session or charger.last_session
+NO_SESSION: dict[str, Any] = {
+    "plg_in_at": None,
+    "strt_chrg": 0,
+    "plg_out_at": None,
+    "e_c": 0,
+    "miles": 0,
+    "session_cost": 0,
+    "auth_status": -1,
+    "charge_level": None,
+}
+
+
+def session_d(session: SessionView | None) -> dict[str, Any]:
+    """The current (or last) session as the status body's ``session_d``."""
     if session is None:
-        return {
-            "plg_in_at": None,
-            "strt_chrg": 0,
-            "plg_out_at": None,
-            "e_c": 0,
-            "miles": 0,
-            "session_cost": 0,
-            "auth_status": -1,
-            "charge_level": None,
-        }
-    energy = charger.session_wh(t)
+        return dict(NO_SESSION)
     return {
         "plg_in_at": cloud_time(session.plugged_in_at),
         "strt_chrg": ms(session.started_at) if session.started_at is not None else 0,
         "plg_out_at": cloud_time(session.unplugged_at) if session.unplugged_at else None,
-        "e_c": round(energy, 2),
-        "miles": round(energy / 1000 * session.efficiency_mi_per_kwh, 2),
-        "session_cost": round(energy / 1000 * tariff_per_kwh, 2),
+        "e_c": session.energy_wh,
+        "miles": session.miles,
+        "session_cost": session.cost,
         "auth_status": -1,
-        "charge_level": charger.charging_level if session is charger.session else None,
+        "charge_level": session.charge_level,
     }
 
 
-def sch_d(charger: Charger, t: float) -> dict[str, Any]:
+def sch_d(view: ChargerView) -> dict[str, Any]:
     info = []
-    window = charger.calendar.window(t) if charger.mode.follows_schedule else None
-    if window is not None:
-        start, end, slot = window
+    if view.window is not None:
+        window = view.window
         info.append(
             {
-                "type": slot.schedule_type,
-                "startTime": ms(start),
-                "endTime": ms(end),
-                "limit": slot.charging_level or 0,
+                "type": window.schedule_type,
+                "startTime": ms(window.start),
+                "endTime": ms(window.end),
+                "limit": window.limit,
             }
         )
-    return {"status": 1 if charger.mode.follows_schedule else 0, "info": info}
+    return {"status": 1 if view.mode.follows_schedule else 0, "info": info}
 
 
-def charger_status(world: World, charger: Charger) -> dict[str, Any]:
-    t = world.model_t
-    state = charger.state
+def connector(view: ChargerView) -> dict[str, Any]:
     return {
-        "sn": charger.serial,
-        "name": charger.spec.name,
-        "connected": charger.connected,
-        "pluggedIn": charger.vehicle is not None,
-        "charging": state is S.CHARGING,
-        "faulted": state is S.FAULTED,
+        "connectorId": 1,
+        "connectorStatusType": view.state.value,
+        "connectorStatusInfo": view.reason or "",
+        "connectorStatusReason": view.fault_code or "",
+        "safeLimitState": 0,
+        "dlbActive": view.limited_by_site,
+        "pluggedIn": view.plugged_in,
+    }
+
+
+def charger_status(view: ChargerView) -> dict[str, Any]:
+    return {
+        "sn": view.serial,
+        "name": view.name,
+        "connected": view.connected,
+        "pluggedIn": view.plugged_in,
+        "charging": view.charging,
+        "faulted": view.faulted,
         "commissioned": 1,
-        "mode": 1 if charger.mode is ChargeMode.GREEN else 0,
+        "mode": 1 if view.mode is ChargeMode.GREEN else 0,
         "offGrid": "ON_GRID",
-        "chargingLevel": charger.charging_level,
-        "sch_d": sch_d(charger, t),
-        "session_d": session_d(charger, t, world.site.tariff_per_kwh),
-        "connectors": [
-            {
-                "connectorId": 1,
-                "connectorStatusType": state.value,
-                "connectorStatusInfo": charger.reason or "",
-                "connectorStatusReason": charger.fault_code or "",
-                "safeLimitState": 0,
-                "dlbActive": charger.limited_by_site,
-                "pluggedIn": charger.vehicle is not None,
-            }
-        ],
+        "chargingLevel": view.charging_level,
+        "sch_d": sch_d(view),
+        "session_d": session_d(view.session),
+        "connectors": [connector(view)],
     }
 
 
 def status_body(world: World, charger: Charger) -> dict[str, Any]:
-    return envelope(world, {"chargers": [charger_status(world, charger)]})
+    view = world.charger_view(charger)
+    return envelope(view.at, {"chargers": [charger_status(view)]})
 
 
-def charger_summary(world: World, charger: Charger) -> dict[str, Any]:
-    spec = charger.spec
+def charger_summary(view: ChargerView, time_zone: str) -> dict[str, Any]:
+    spec = view.spec
     return {
         "serialNumber": spec.serial,
         "displayName": spec.name,
-        "isConnected": charger.connected,
-        "isLocallyConnected": charger.connected,
+        "isConnected": view.connected,
+        "isLocallyConnected": view.connected,
         "isRetired": False,
         "hoControl": True,
         "supportsUseBattery": True,
@@ -132,7 +132,7 @@ def charger_summary(world: World, charger: Charger) -> dict[str, Any]:
             "defaultChargeLevel": "disabled",
         },
         "activeConnection": spec.connection,
-        "dlbEnabled": 1 if charger.serial in world._group_of else 0,
+        "dlbEnabled": 1 if view.dlb_enabled else 0,
         "maxCurrent": spec.max_amps,
         "breakerRating": spec.breaker_rating,
         "ratedCurrent": str(spec.max_amps),
@@ -140,34 +140,35 @@ def charger_summary(world: World, charger: Charger) -> dict[str, Any]:
         "firmwareVersion": spec.firmware,
         "systemVersion": spec.system_version,
         "processorBoardVersion": spec.processor_board_version,
-        "lifeTimeConsumption": round(charger.lifetime_wh(world.model_t), 2),
+        "lifeTimeConsumption": view.lifetime_wh,
         "phaseMode": spec.phases,
         "phaseCount": spec.phases,
         "gridType": 2 if spec.phases == 1 else 3,
         "reportingInterval": 300,
-        "status": "NORMAL" if charger.state is not S.FAULTED else "FAULTED",
+        "status": "FAULTED" if view.faulted else "NORMAL",
         "skuScope": spec.sku,
         "partNumber": spec.part_number,
         "warrantyPeriod": 5,
         "commissioningStatus": 1,
-        "timezone": world.gateway.time_zone,
+        "timezone": time_zone,
     }
 
 
 def summary_body(world: World, charger: Charger) -> dict[str, Any]:
-    return envelope(world, charger_summary(world, charger))
+    view = world.charger_view(charger)
+    return envelope(view.at, charger_summary(view, world.gateway.time_zone))
 
 
 def chargers_body(world: World) -> dict[str, Any]:
-    rows = [charger_summary(world, c) for c in world.chargers.values()]
-    return envelope(world, rows, row_count=len(rows))
+    tz = world.gateway.time_zone
+    rows = [charger_summary(world.charger_view(c), tz) for c in world.chargers.values()]
+    return envelope(world.model_t, rows, row_count=len(rows))
 
 
 def connectors_body(world: World) -> dict[str, Any]:
     return {
         "connectors": [
-            {"sn": c.serial, **charger_status(world, c)["connectors"][0]}
-            for c in world.chargers.values()
+            {"sn": c.serial, **connector(world.charger_view(c))} for c in world.chargers.values()
         ]
     }
 
@@ -192,66 +193,63 @@ def devices_body(world: World) -> dict[str, Any]:
 
 
 def ev_chargers_body(world: World) -> dict[str, Any]:
-    return {
-        "ev_chargers": [
+    rows = []
+    for charger in world.chargers.values():
+        view = world.charger_view(charger)
+        rows.append(
             {
-                "serial_num": c.serial,
-                "name": c.spec.name,
-                "state": c.state.value,
-                "connected": c.connected,
-                "plugged_in": c.vehicle is not None,
-                "power_w": round(c.power_w, 1),
+                "serial_num": view.serial,
+                "name": view.name,
+                "state": view.state.value,
+                "connected": view.connected,
+                "plugged_in": view.plugged_in,
+                "power_w": view.power_w,
             }
-            for c in world.chargers.values()
-        ]
-    }
+        )
+    return {"ev_chargers": rows}
 
 
 def power_body(world: World, charger: Charger) -> dict[str, Any]:
-    spec = charger.spec
-    current = charger.power_w / (spec.voltage * spec.phases) if charger.power_w else 0.0
+    view = world.charger_view(charger)
     return {
-        "sn": charger.serial,
-        "timestamp": ms(world.model_t),
-        "power_w": round(charger.power_w, 1),
-        "current_a": round(current, 3),
-        "offered_a": charger.amps,
-        "voltage_v": spec.voltage,
-        "phases": spec.phases,
+        "sn": view.serial,
+        "timestamp": ms(view.at),
+        "power_w": view.power_w,
+        "current_a": view.current_a,
+        "offered_a": view.offered_amps,
+        "voltage_v": view.spec.voltage,
+        "phases": view.spec.phases,
     }
 
 
 def metrics_body(world: World, charger: Charger) -> dict[str, Any]:
-    t = world.model_t
-    session = charger.session
-    soc = charger.soc(t)
+    view = world.charger_view(charger)
+    running = view.session if view.session is not None and view.session.active else None
     return {
-        "sn": charger.serial,
-        "timestamp": ms(t),
-        "lifetime_wh": round(charger.lifetime_wh(t), 2),
-        "session_wh": round(charger.session_wh(t), 2) if session else 0,
-        "session_duration_s": int(t - session.plugged_in_at) if session else 0,
-        "soc": round(soc, 2) if soc is not None else None,
-        "state": charger.state.value,
+        "sn": view.serial,
+        "timestamp": ms(view.at),
+        "lifetime_wh": view.lifetime_wh,
+        "session_wh": view.session_wh,
+        "session_duration_s": int(view.at - running.plugged_in_at) if running else 0,
+        "soc": view.soc,
+        "state": view.state.value,
     }
 
 
-def session_row(session: ChargeSession, energy_wh: float) -> dict[str, Any]:
+def session_row(session: SessionView) -> dict[str, Any]:
     return {
         "id": session.number,
-        "vehicle": session.vehicle_name,
+        "vehicle": session.vehicle,
         "plg_in_at": cloud_time(session.plugged_in_at),
         "strt_chrg": ms(session.started_at) if session.started_at is not None else 0,
         "plg_out_at": cloud_time(session.unplugged_at) if session.unplugged_at else None,
-        "e_c": round(energy_wh, 2),
-        "miles": round(energy_wh / 1000 * session.efficiency_mi_per_kwh, 2),
+        "e_c": session.energy_wh,
+        "miles": session.miles,
     }
 
 
 def sessions_body(world: World, charger: Charger) -> dict[str, Any]:
-    rows = [session_row(s, s.energy_wh) for s in charger.past_sessions]
-    if charger.session is not None:
-        rows.append(session_row(charger.session, charger.session_wh(world.model_t)))
+    rows = [session_row(s) for s in world.session_history(charger.serial)]
     return {"sn": charger.serial, "sessions": rows}
 
 
@@ -269,7 +267,7 @@ def schedule_body(world: World, charger: Charger) -> dict[str, Any]:
         for mode, key in MODE_KEYS.items()
     }
     return envelope(
-        world,
+        world.model_t,
         {
             "modes": modes,
             "chargingMode": charger.mode.value,
@@ -280,45 +278,4 @@ def schedule_body(world: World, charger: Charger) -> dict[str, Any]:
 
 def charger_state(world: World, charger: Charger) -> dict[str, Any]:
     """Everything the model knows about a charger (admin API, not a gateway shape)."""
-    t = world.model_t
-    spec = charger.spec
-    return {
-        "serial": spec.serial,
-        "name": spec.name,
-        "state": charger.state.value,
-        "reason": charger.reason,
-        "fault_code": charger.fault_code,
-        "connected": charger.connected,
-        "mode": charger.mode.value,
-        "charging_level": charger.charging_level,
-        "offered_amps": charger.amps,
-        "power_w": round(charger.power_w, 3),
-        "lifetime_wh": round(charger.lifetime_wh(t), 3),
-        "session_wh": round(charger.session_wh(t), 3) if charger.session else 0.0,
-        "limited_by_site": charger.limited_by_site,
-        "user_request": charger.user_request,
-        "user_stopped": charger.user_stopped,
-        "vehicle": charger.vehicle.describe(charger._pending_wh(t)) if charger.vehicle else None,
-        "hardware": {
-            "min_amps": spec.min_amps,
-            "max_amps": spec.max_amps,
-            "voltage": spec.voltage,
-            "phases": spec.phases,
-            "breaker_rating": spec.breaker_rating,
-            "sku": spec.sku,
-            "firmware": spec.firmware,
-            "connection": spec.connection,
-        },
-        "schedule": [slot.to_payload() for slot in charger.slots],
-        "charge_starts": charger.charge_starts,
-        "history": [
-            {
-                "at": iso(h.at),
-                "from": h.before.value,
-                "to": h.after.value,
-                "cause": h.cause,
-                "reason": h.reason,
-            }
-            for h in charger.history
-        ],
-    }
+    return world.charger_view(charger).as_dict()

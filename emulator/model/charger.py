@@ -146,20 +146,20 @@ class Charger:
     def slots(self) -> tuple[Slot, ...]:
         return self.calendar.slots
 
-    def _pending_wh(self, t: float) -> float:
+    def pending_wh(self, t: float) -> float:
         return self.power_w * max(0.0, t - self._t) / 3600
 
     def lifetime_wh(self, t: float) -> float:
-        return self._lifetime_wh + self._pending_wh(t)
+        return self._lifetime_wh + self.pending_wh(t)
 
     def session_wh(self, t: float) -> float:
         session = self.session or self.last_session
         if session is None:
             return 0.0
-        return session.energy_wh + (self._pending_wh(t) if session is self.session else 0.0)
+        return session.energy_wh + (self.pending_wh(t) if session is self.session else 0.0)
 
     def soc(self, t: float) -> float | None:
-        return None if self.vehicle is None else self.vehicle.soc_percent(self._pending_wh(t))
+        return None if self.vehicle is None else self.vehicle.soc_percent(self.pending_wh(t))
 
     def full_at(self) -> float | None:
         if self.power_w <= 0 or self.vehicle is None:
@@ -204,7 +204,7 @@ class Charger:
 
     def fold(self, t: float) -> None:
         """Bank the energy delivered since the segment started; start a new segment at t."""
-        delivered = self._pending_wh(t)
+        delivered = self.pending_wh(t)
         self._lifetime_wh += delivered
         if self.session is not None:
             self.session.energy_wh += delivered
@@ -349,7 +349,10 @@ class Charger:
         self.check_fault()
         self.fault_code = code
         self.power_w, self.amps = 0.0, 0
-        self.user_request = False  # a fault ends the request: charging again needs a new start
+        # A fault ends the session's request *and* its stop: charging again needs a new
+        # start, and a stop before the fault must not outlive it (after clear_fault the
+        # connector is PREPARING, from which FINISHING is no legal move).
+        self.user_request = self.user_stopped = False
         self._move(t, S.FAULTED, "fault", code)
 
     def check_clear_fault(self) -> None:

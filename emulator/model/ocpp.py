@@ -1,15 +1,21 @@
-"""OCPP 1.6 messages a charger sends, built from the model (designed payloads)."""
+"""OCPP 1.6 messages a charger sends, built from the read model (designed payloads), and
+the log of them: a change-feed subscriber that records a StatusNotification for every
+connector transition, plus whatever ``trigger_message`` asks for."""
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..clock import iso
 from .errors import invalid
+from .feed import Change, ChangeKind
+from .views import ChargerView
 
-if TYPE_CHECKING:
-    from .charger import Charger
+LOG_LIMIT = 5000
+"""OCPP messages kept (oldest dropped first)."""
 
 stamp = lru_cache(maxsize=1024)(iso)
 """``iso`` for message timestamps: many chargers change at the same instant (a slot edge)."""
@@ -33,11 +39,11 @@ def check_requested(name: object) -> str:
     return str(name)
 
 
-def build(name: str, charger: Charger, t: float) -> dict[str, object]:
+def build(name: str, charger: ChargerView) -> dict[str, object]:
     if name == "MeterValues":
-        return meter_values(charger, t)
+        return meter_values(charger)
     if name == "StatusNotification":
-        return status_notification(charger, t)
+        return status_notification(charger)
     if name == "BootNotification":
         return {
             "chargePointVendor": "Enphase Energy",
@@ -50,37 +56,64 @@ def build(name: str, charger: Charger, t: float) -> dict[str, object]:
     return {}  # Heartbeat carries no payload
 
 
-def status_notification(charger: Charger, t: float) -> dict[str, object]:
+def status_notification(charger: ChargerView) -> dict[str, object]:
     return {
         "connectorId": 1,
         "errorCode": charger.fault_code or "NoError",
         "status": charger.state.ocpp_name,
         "info": charger.reason,
-        "timestamp": stamp(t),
+        "timestamp": stamp(charger.at),
     }
 
 
-def meter_values(charger: Charger, t: float) -> dict[str, object]:
-    spec = charger.spec
-    current = charger.power_w / (spec.voltage * spec.phases) if charger.power_w else 0.0
+def meter_values(charger: ChargerView) -> dict[str, object]:
     sampled = [
-        _sample(round(charger.lifetime_wh(t), 1), "Energy.Active.Import.Register", "Wh"),
-        _sample(round(charger.power_w, 1), "Power.Active.Import", "W"),
-        _sample(round(current, 2), "Current.Import", "A"),
-        _sample(spec.voltage, "Voltage", "V"),
-        _sample(charger.amps, "Current.Offered", "A"),
+        _sample(charger.lifetime_wh, "Energy.Active.Import.Register", "Wh"),
+        _sample(charger.power_w, "Power.Active.Import", "W"),
+        _sample(charger.current_a, "Current.Import", "A"),
+        _sample(charger.spec.voltage, "Voltage", "V"),
+        _sample(charger.offered_amps, "Current.Offered", "A"),
     ]
-    soc = charger.soc(t)
-    if soc is not None:
-        sampled.append(_sample(round(soc, 1), "SoC", "Percent"))
+    if charger.soc is not None:
+        sampled.append(_sample(charger.soc, "SoC", "Percent"))
     payload: dict[str, object] = {
         "connectorId": 1,
-        "meterValue": [{"timestamp": stamp(t), "sampledValue": sampled}],
+        "meterValue": [{"timestamp": stamp(charger.at), "sampledValue": sampled}],
     }
-    if charger.session is not None:
+    if charger.session is not None and charger.session.active:
         payload["transactionId"] = charger.session.number
     return payload
 
 
 def _sample(value: object, measurand: str, unit: str) -> dict[str, str]:
     return {"value": str(value), "measurand": measurand, "unit": unit, "context": "Trigger"}
+
+
+class OcppLog:
+    """The messages chargers sent, newest last, bounded by :data:`LOG_LIMIT`."""
+
+    def __init__(self, view_of: Callable[[str], ChargerView]) -> None:
+        self._view_of = view_of
+        self.entries: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
+
+    def on_change(self, change: Change) -> None:
+        if change.kind is ChangeKind.TRANSITION and change.serial is not None:
+            self.record(self._view_of(change.serial), "StatusNotification")
+
+    def record(self, charger: ChargerView, message: str) -> dict[str, Any]:
+        entry = {
+            "time": stamp(charger.at),
+            "serial": charger.serial,
+            "action": message,
+            "payload": build(message, charger),
+        }
+        self.entries.append(entry)
+        return entry
+
+    def select(self, serial: str | None = None, action: str | None = None) -> list[dict[str, Any]]:
+        return [
+            e
+            for e in self.entries
+            if (serial is None or e["serial"] == serial)
+            and (action is None or e["action"] == action)
+        ]

@@ -1,16 +1,18 @@
 """The emulated site: gateway, chargers, cars, sun, clock and auth, in one model.
 
-Nothing here knows about HTTP. Every front (gateway routes, admin API, scenario
-timeline, Python API) changes the world through ``apply`` / ``gateway_event`` and
-reads it after ``sync``.
+Nothing here knows about HTTP or any wire format. Fronts change the world through its
+typed commands (declared once in :mod:`.commands`; ``execute`` runs one by name), read it
+through the snapshots of :mod:`.views`, and listen to :attr:`World.feed`.
+
+The world is event-driven: power is constant between events, so it only has work to do
+at events, which it takes from its :class:`~.wakeups.Agenda` in time order when the clock
+has moved (``sync``). Reading never changes it.
 """
 
 from __future__ import annotations
 
 import copy
-import heapq
-from collections import deque
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,43 +21,39 @@ from ..auth import GatewayAuth
 from ..clock import Clock
 from ..roles import Role
 from ..tokens import TokenAuthority
-from . import ocpp
+from . import commands
+from .balance import Balancer, BreakerGroup
 from .charger import Charger, ChargerSpec, Transition
+from .commands import EV_API, VehicleRequest
 from .errors import invalid, not_found
+from .feed import ChangeFeed, ChangeKind
 from .gateway import GatewaySpec
-from .params import check_keys, number, text
+from .ocpp import OcppLog, check_requested
 from .schedule import ChargeMode, Slot, slot_from_payload
 from .solar import SolarProfile
 from .vehicle import Vehicle
-
-CHARGER_EVENTS = (
-    "plug_in",
-    "unplug",
-    "start_charging",
-    "stop_charging",
-    "set_current",
-    "fault",
-    "clear_fault",
-    "car_full",
-    "car_resumes",
-    "disconnect",
-    "reconnect",
-    "set_mode",
+from .views import (
+    CURRENT_DP,
+    SOC_DP,
+    ChargerView,
+    GatewayView,
+    ScheduleWindow,
+    SessionView,
+    SiteView,
+    VehicleView,
+    watts,
+    wh,
 )
-GATEWAY_EVENTS = ("reboot", "revoke_tokens", "set_firmware", "set_ev_min_role")
-DEFAULT_FAULT = "GroundFailure"
-OCPP_LOG_LIMIT = 5000
+from .wakeups import Agenda
+
+CHARGER_EVENTS = commands.CHARGER_EVENTS
+GATEWAY_EVENTS = commands.GATEWAY_EVENTS
 LATEST_TIME = 221845392000.0
 """9000-01-01T00:00:00Z: the clock stops short of the calendar's end (year 9999)."""
-LEVEL_FIELDS = ("chargingLevel", "charging_level", "level", "amps")
-START_FIELDS = {*LEVEL_FIELDS, "connectorId", "connector_id"}
+LIVE_STREAM_S = 900
+"""How long ``start_live_stream`` asks for fast updates (15 minutes)."""
 
-
-@dataclass
-class BreakerGroup:
-    name: str
-    limit_amps: int
-    members: list[str] = field(default_factory=list)
+__all__ = ["CHARGER_EVENTS", "GATEWAY_EVENTS", "BreakerGroup", "Site", "World"]
 
 
 @dataclass
@@ -66,13 +64,7 @@ class Site:
     currency: str = "USD"
 
 
-@dataclass(order=True)
-class _Wakeup:
-    at: float
-    seq: int
-    kind: str = field(compare=False)  # "charger", "solar" or "action"
-    key: str = field(compare=False)
-    epoch: int = field(compare=False, default=0)
+Outcome = dict[str, Any]
 
 
 class World:
@@ -91,14 +83,15 @@ class World:
         self.auth = GatewayAuth(authority, lambda: self.gateway.serial, self.now)
         self.chargers: dict[str, Charger] = {}
         self.vehicle_presets: dict[str, Mapping[str, Any]] = dict(vehicles or {})
-        self.ocpp_log: deque[dict[str, Any]] = deque(maxlen=OCPP_LOG_LIMIT)
+        self.feed = ChangeFeed()
+        self.ocpp = OcppLog(self.charger_view)
+        self.feed.subscribe(self.ocpp.on_change)
+        self.balancer = Balancer(self.chargers, self.site.groups, self.site.solar.surplus_w)
+        self.agenda = Agenda()
         self.started_at = clock.now()
         self.model_t = self.started_at
-        self._heap: list[_Wakeup] = []
-        self._seq = 0
-        self._epochs: dict[str, int] = {}
-        self._group_of: dict[str, BreakerGroup] = {}
         self._actions: dict[str, Callable[[World], None]] = {}
+        self._action_seq = 0
         self._solar_pending: float | None = None
         self._sessions = 0
         self._syncing = False
@@ -122,6 +115,8 @@ class World:
     ) -> Charger:
         if spec.serial in self.chargers:
             raise invalid(f"two chargers share the serial {spec.serial}", "serial")
+        if group is not None and group not in self.site.groups:
+            raise invalid(f"breaker group {group!r} is not defined", "group")
         charger = Charger(
             spec,
             self.model_t,
@@ -129,22 +124,19 @@ class World:
             mode=mode,
             slots=slots,
             charging_level=charging_level,
-            on_transition=self._log_transition,
+            on_transition=self._on_transition,
         )
         self.chargers[spec.serial] = charger
-        self._epochs[spec.serial] = 0
         if group is not None:
-            if group not in self.site.groups:
-                raise invalid(f"breaker group {group!r} is not defined", "group")
-            self.site.groups[group].members.append(spec.serial)
-            self._group_of[spec.serial] = self.site.groups[group]
+            self.balancer.join(spec.serial, group)
         return charger
 
     def at(self, when: float, label: str, action: Callable[[World], None]) -> None:
         """Run ``action`` when the model reaches ``when`` (scenario timeline steps)."""
-        key = f"{label}#{self._seq}"
+        self._action_seq += 1
+        key = f"{label}#{self._action_seq}"
         self._actions[key] = action
-        self._push(when, "action", key)
+        self.agenda.push(when, "action", key)
 
     # -- time -----------------------------------------------------------------------------
 
@@ -158,16 +150,20 @@ class World:
         target = max(self.model_t, self.clock.now() if until is None else until)
         self._syncing = True
         try:
-            while self._heap and self._heap[0].at <= target:
-                wakeup = heapq.heappop(self._heap)
+            while (wakeup := self.agenda.next_due(target)) is not None:
                 self.model_t = max(self.model_t, wakeup.at)
-                self._wake(wakeup)
+                self._wake(wakeup.kind, wakeup.key)
             self.model_t = target
         finally:
             self._syncing = False
         return target
 
     def advance(self, seconds: float) -> float:
+        """Move the clock forward by ``seconds`` and bring the model along.
+
+        Raises:
+            InvalidRequest: negative, NaN, or past the year 9000.
+        """
         if not 0 <= seconds <= LATEST_TIME - self.clock.now():  # also refuses NaN
             raise invalid(
                 f"cannot advance the clock by {seconds!r} s: it must be >= 0 and end "
@@ -175,106 +171,55 @@ class World:
                 "seconds",
             )
         self.clock.advance(seconds)
-        return self.sync()
+        return self._clock_moved()
 
     def set_time(self, when: float) -> float:
+        """Jump the clock forward to ``when`` (epoch seconds).
+
+        Raises:
+            ClockError: the time is earlier than now.
+            InvalidRequest: past the year 9000 or NaN.
+        """
         if not when <= LATEST_TIME:  # also refuses NaN
             raise invalid(f"cannot set the clock to {when!r}: the year 9000 is the end", "time")
         self.clock.set(when)
-        return self.sync()
+        return self._clock_moved()
 
-    def _push(self, when: float, kind: str, key: str, epoch: int = 0) -> None:
-        self._seq += 1
-        heapq.heappush(self._heap, _Wakeup(when, self._seq, kind, key, epoch))
+    def _clock_moved(self) -> float:
+        t = self.sync()
+        self.feed.publish(ChangeKind.CLOCK, t, now=t)
+        return t
 
-    def _wake(self, wakeup: _Wakeup) -> None:
-        t = wakeup.at
-        if wakeup.kind == "charger":
-            if wakeup.epoch == self._epochs.get(wakeup.key):
-                self._rebalance(self._affected([self.chargers[wakeup.key]]), t, "timer")
-        elif wakeup.kind == "solar":
+    def _wake(self, kind: str, key: str) -> None:
+        t = self.model_t
+        if kind == "charger":
+            self._rebalance(self.balancer.affected([self.chargers[key]]), t, "timer")
+        elif kind == "solar":
             self._solar_pending = None
-            self._rebalance(self._affected(self._green_pool()), t, "solar")
+            self._rebalance(self.balancer.affected(self.balancer.green_pool()), t, "solar")
         else:
-            self._actions.pop(wakeup.key)(self)
+            self._actions.pop(key)(self)
 
     # -- the controller -------------------------------------------------------------------
-
-    def _green_pool(self) -> list[Charger]:
-        return [c for c in self.chargers.values() if c.mode is ChargeMode.GREEN]
-
-    def _affected(self, start: Iterable[Charger]) -> list[Charger]:
-        """Chargers whose current depends on these: breaker-group mates, the green pool."""
-        seen: dict[str, Charger] = {}
-        frontier = list(start)
-        while frontier:
-            charger = frontier.pop()
-            if charger.serial in seen:
-                continue
-            seen[charger.serial] = charger
-            group = self._group_of.get(charger.serial)
-            if group is not None:
-                frontier.extend(self.chargers[s] for s in group.members)
-            if charger.mode is ChargeMode.GREEN:
-                frontier.extend(self._green_pool())
-        if len(seen) == 1:  # the common case: skip the scan over every charger
-            return list(seen.values())
-        return [c for c in self.chargers.values() if c.serial in seen]  # in site order
 
     def _rebalance(self, chargers: list[Charger], t: float, cause: str) -> None:
         for charger in chargers:
             charger.fold(t)
         demands = {c.serial: c.demand(t) for c in chargers}
-        amps = {sn: d.amps for sn, d in demands.items()}
-        limited: set[str] = set()
-        green = [c for c in chargers if demands[c.serial].green and amps[c.serial] > 0]
-        if green:
-            remaining = self.site.solar.surplus_w(t)
-            for charger in green:
-                per_amp = charger.spec.voltage * charger.spec.phases
-                give = min(amps[charger.serial], int(remaining // per_amp))
-                give = give if give >= charger.spec.min_amps else 0
-                amps[charger.serial] = give
-                remaining -= give * per_amp
-        for group in {id(g): g for c in chargers if (g := self._group_of.get(c.serial))}.values():
-            # A car that takes no power (full, paused) keeps its offer but leaves the
-            # breaker's current to the others, as dynamic load balancing does.
-            active = sorted(
-                (
-                    c
-                    for c in chargers
-                    if c.serial in group.members
-                    and amps[c.serial]
-                    and c.vehicle
-                    and c.vehicle.accepting
-                ),
-                key=lambda c: amps[c.serial],
-            )
-            remaining_a = group.limit_amps
-            for index, charger in enumerate(active):
-                share = remaining_a // (len(active) - index)
-                give = min(amps[charger.serial], share)
-                if give < amps[charger.serial]:
-                    limited.add(charger.serial)
-                give = give if give >= charger.spec.min_amps else 0
-                amps[charger.serial] = give
-                remaining_a -= give
+        allocation = self.balancer.allocate(chargers, demands, t)
         for charger in chargers:
-            demand = demands[charger.serial]
-            reason = demand.reason
-            if charger.serial in limited:
-                reason = "limited by the shared breaker"
-            charger.limited_by_site = charger.serial in limited
-            charger.settle(t, amps[charger.serial], reason, cause)
-            self._reschedule(charger, t)
+            limited = charger.serial in allocation.limited
+            reason = "limited by the shared breaker" if limited else demands[charger.serial].reason
+            charger.limited_by_site = limited
+            before = charger.power_w
+            charger.settle(t, allocation.amps[charger.serial], reason, cause)
+            if charger.power_w != before:
+                self.feed.publish(
+                    ChangeKind.POWER, t, charger.serial, power_w=watts(charger.power_w)
+                )
+            self.agenda.replace(charger.serial, _at_or_after(charger.next_wakeup(t), t))
         if any(c.mode is ChargeMode.GREEN and c.vehicle for c in chargers):
             self._schedule_solar(t)
-
-    def _reschedule(self, charger: Charger, t: float) -> None:
-        self._epochs[charger.serial] += 1
-        wakeup = charger.next_wakeup(t)
-        if wakeup is not None:
-            self._push(max(wakeup, t), "charger", charger.serial, self._epochs[charger.serial])
 
     def _schedule_solar(self, t: float) -> None:
         if self.site.solar.is_dark:
@@ -282,29 +227,144 @@ class World:
         when = self.site.solar.next_change(t)
         if self._solar_pending is None or self._solar_pending > when:
             self._solar_pending = when
-            self._push(when, "solar", "sun")
+            self.agenda.push(when, "solar", "sun")
 
-    def _log_transition(self, charger: Charger, transition: Transition) -> None:
-        self.emit(charger, "StatusNotification", transition.at)
-
-    def emit(self, charger: Charger, message: str, t: float) -> dict[str, Any]:
-        entry = {
-            "time": ocpp.stamp(t),
-            "serial": charger.serial,
-            "action": message,
-            "payload": ocpp.build(message, charger, t),
-        }
-        self.ocpp_log.append(entry)
-        return entry
+    def _on_transition(self, charger: Charger, transition: Transition) -> None:
+        self.feed.publish(
+            ChangeKind.TRANSITION,
+            transition.at,
+            charger.serial,
+            before=transition.before.value,
+            after=transition.after.value,
+            cause=transition.cause,
+            reason=transition.reason,
+        )
 
     # -- reading --------------------------------------------------------------------------
 
     def charger(self, serial: str) -> Charger:
+        """The charger by serial or scenario id.
+
+        Raises:
+            NotFound: no such charger (the message lists the known ones).
+        """
         charger = self.chargers.get(serial) or self.chargers.get(self.aliases.get(serial, ""))
         if charger is None:
-            known = ", ".join(self.chargers) or "none"
-            raise not_found(f"no charger with serial {serial!r} on this gateway (known: {known})")
+            known = ", ".join(
+                f"{sn} ({ids[0]})"
+                if (ids := [a for a, s in self.aliases.items() if s == sn])
+                else sn
+                for sn in self.chargers
+            )
+            raise not_found(
+                f"no charger with serial {serial!r} on this gateway (known: {known or 'none'})"
+            )
         return charger
+
+    def charger_id(self, serial: str) -> str:
+        return next((a for a, s in self.aliases.items() if s == serial), serial)
+
+    def charger_view(self, which: str | Charger) -> ChargerView:
+        """A snapshot of one charger now (by serial, id or the charger itself)."""
+        charger = which if isinstance(which, Charger) else self.charger(which)
+        t = self.model_t
+        spec = charger.spec
+        pending = charger.pending_wh(t)
+        vehicle = charger.vehicle
+        session = charger.session or charger.last_session
+        soc = charger.soc(t)
+        window = charger.calendar.window(t) if charger.mode.follows_schedule else None
+        return ChargerView(
+            at=t,
+            serial=charger.serial,
+            id=self.charger_id(charger.serial),
+            name=spec.name,
+            state=charger.state,
+            reason=charger.reason,
+            fault_code=charger.fault_code,
+            connected=charger.connected,
+            mode=charger.mode,
+            charging_level=charger.charging_level,
+            offered_amps=charger.amps,
+            power_w=watts(charger.power_w),
+            current_a=round(charger.power_w / (spec.voltage * spec.phases), CURRENT_DP),
+            lifetime_wh=wh(charger.lifetime_wh(t)),
+            session_wh=wh(charger.session_wh(t)) if charger.session else 0.0,
+            soc=None if soc is None else round(soc, SOC_DP),
+            limited_by_site=charger.limited_by_site,
+            dlb_enabled=self.balancer.in_group(charger.serial),
+            user_request=charger.user_request,
+            user_stopped=charger.user_stopped,
+            live_stream_until=charger.live_stream_until,
+            vehicle=None
+            if vehicle is None
+            else VehicleView(
+                name=vehicle.name,
+                capacity_kwh=vehicle.capacity_kwh,
+                soc=round(vehicle.soc_percent(pending), SOC_DP),
+                max_kw=vehicle.max_kw,
+                efficiency_mi_per_kwh=vehicle.efficiency_mi_per_kwh,
+                paused=vehicle.paused,
+            ),
+            session=None
+            if session is None
+            else SessionView.of(
+                session,
+                charger.session_wh(t),
+                self.site.tariff_per_kwh,
+                charger.charging_level if session is charger.session else None,
+            ),
+            spec=spec,
+            slots=charger.slots,
+            window=None
+            if window is None
+            else ScheduleWindow(
+                window[0], window[1], window[2].schedule_type, window[2].charging_level or 0
+            ),
+            charge_starts=charger.charge_starts,
+            history=tuple(charger.history),
+        )
+
+    def session_history(self, which: str) -> tuple[SessionView, ...]:
+        """Past sessions (oldest first, bounded) and the running one, if any."""
+        charger = self.charger(which)
+        rate = self.site.tariff_per_kwh
+        past = [SessionView.of(s, s.energy_wh, rate, None) for s in charger.past_sessions]
+        if charger.session is not None:
+            current = charger.session
+            past.append(
+                SessionView.of(
+                    current, charger.session_wh(self.model_t), rate, charger.charging_level
+                )
+            )
+        return tuple(past)
+
+    def gateway_view(self) -> GatewayView:
+        gw = self.gateway
+        return GatewayView(
+            serial=gw.serial,
+            firmware=gw.firmware,
+            part_number=gw.part_number,
+            time_zone=gw.time_zone,
+            ev_min_role=gw.ev_min_role.label,
+            boot_count=self.boot_count,
+            sessions=len(self.auth.sessions),
+        )
+
+    def view(self) -> SiteView:
+        """A snapshot of the whole site now."""
+        return SiteView(
+            at=self.model_t,
+            gateway=self.gateway_view(),
+            chargers=tuple(self.charger_view(c) for c in self.chargers.values()),
+            clock=self.clock.describe(),
+            tariff_per_kwh=self.site.tariff_per_kwh,
+            currency=self.site.currency,
+        )
+
+    @property
+    def ocpp_log(self) -> Sequence[dict[str, Any]]:
+        return self.ocpp.entries
 
     def override(self, route: str, serial: str | None, body: Any) -> Any:
         """A scenario's replacement body for this route and charger, if it has one."""
@@ -316,113 +376,137 @@ class World:
                 return copy.deepcopy(value)
         return None
 
-    # -- changing -------------------------------------------------------------------------
+    # -- commands -------------------------------------------------------------------------
 
-    def apply(self, serial: str, event: str, params: Mapping[str, Any] | None = None) -> dict:
-        """Apply one charger event now. A refused event raises ModelError and changes nothing:
-        each ``_check_<event>`` validates everything and returns the change to make."""
-        params = dict(params or {})
-        if event not in CHARGER_EVENTS:
-            raise invalid(f"unknown event {event!r}; one of: {', '.join(CHARGER_EVENTS)}", "event")
-        charger = self.charger(serial)
-        serial = charger.serial
-        self.sync()
+    def execute(self, name: str, args: Mapping[str, Any], charger: str | None = None) -> Outcome:
+        """Run a registered command by name with canonical, untyped arguments (they are
+        checked and typed by the registry first). ``charger`` names the target of a
+        charger command.
+
+        Raises:
+            InvalidRequest: unknown command or a bad argument (the field is named).
+            NotFound: no such charger.
+            Conflict: the command does not fit the charger's state.
+        """
+        if charger is None:
+            command = commands.find(name, "gateway")
+            return getattr(self, command.name)(**command.bind(args))  # type: ignore[no-any-return]
+        command = commands.find(name, "charger")
+        self.charger(charger)  # an unknown charger is named before a bad argument
+        return getattr(self, command.name)(charger, **command.bind(args))  # type: ignore[no-any-return]
+
+    def apply(self, serial: str, event: str, params: Mapping[str, Any] | None = None) -> Outcome:
+        """A charger command in the EV API's names (``chargingLevel``...) or canonical ones."""
+        command = commands.find(event, "charger")
+        return self.execute(command.name, EV_API.translate(command, params or {}), serial)
+
+    def _change(self, charger: Charger, event: str, change: Callable[[float], None]) -> Outcome:
+        """Apply a checked change at the model's time, then rebalance what it affects."""
         t = self.model_t
-        change = getattr(self, f"_check_{event}")(charger, params, t)
-        affected = self._affected([charger])
+        affected = self.balancer.affected([charger])
         for each in affected:
             each.fold(t)
-        change()
-        self._rebalance(self._affected(affected), t, event)
-        return {"serial": serial, "event": event, "state": charger.state.value}
+        change(t)
+        self._rebalance(self.balancer.affected(affected), t, event)
+        self.feed.publish(ChangeKind.COMMAND, t, charger.serial, event=event)
+        return {"serial": charger.serial, "event": event, "state": charger.state.value}
 
-    def _check_plug_in(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, {"vehicle"}, "plug_in")
-        c.check_plug_in()
-        vehicle = self.make_vehicle(p.get("vehicle"))
+    def _target(self, serial: str) -> Charger:
+        charger = self.charger(serial)
+        self.sync()
+        return charger
 
-        def change() -> None:
+    def plug_in(self, serial: str, vehicle: str | VehicleRequest | None = None) -> Outcome:
+        """Plug a car in (a preset name, parameters, or the default car)."""
+        charger = self._target(serial)
+        charger.check_plug_in()
+        car = self.make_vehicle(vehicle)
+
+        def change(t: float) -> None:
             self._sessions += 1
-            c.plug_in(t, vehicle, self._sessions)
+            charger.plug_in(t, car, self._sessions)
+            self.feed.publish(ChangeKind.SESSION_STARTED, t, charger.serial, vehicle=car.name)
 
-        return change
+        return self._change(charger, "plug_in", change)
 
-    def _check_unplug(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, set(), "unplug")
-        c.check_unplug()
-        return lambda: c.unplug(t)
+    def unplug(self, serial: str) -> Outcome:
+        charger = self._target(serial)
+        charger.check_unplug()
 
-    def _check_start_charging(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, START_FIELDS, "start_charging")
-        level = next((p[n] for n in LEVEL_FIELDS if p.get(n) is not None), None)
-        connector = p.get("connectorId", p.get("connector_id", 1))
-        if isinstance(connector, bool) or not isinstance(connector, int) or connector < 1:
-            raise invalid("Connector Id must be greater than 0", "connectorId")
-        if connector != 1:
-            raise invalid(
-                f"connectorId {connector} does not exist; an IQ EV Charger has one connector, id 1",
-                "connectorId",
+        def change(t: float) -> None:
+            charger.unplug(t)
+            self.feed.publish(ChangeKind.SESSION_ENDED, t, charger.serial)
+
+        return self._change(charger, "unplug", change)
+
+    def start_charging(
+        self, serial: str, amps: int | None = None, connector_id: int = 1
+    ) -> Outcome:
+        charger = self._target(serial)
+        _check_connector(connector_id)
+        charger.check_start(amps)
+        return self._change(charger, "start_charging", lambda t: charger.start(amps))
+
+    def stop_charging(self, serial: str, connector_id: int = 1) -> Outcome:
+        charger = self._target(serial)
+        _check_connector(connector_id)
+        charger.check_stop()
+        return self._change(charger, "stop_charging", lambda t: charger.stop())
+
+    def set_current(self, serial: str, amps: int) -> Outcome:
+        charger = self._target(serial)
+        level = charger.check_level(amps)
+        return self._change(charger, "set_current", lambda t: charger.set_current(level))
+
+    def fault(self, serial: str, code: str = "GroundFailure") -> Outcome:
+        charger = self._target(serial)
+        charger.check_fault()
+        return self._change(charger, "fault", lambda t: charger.fault(t, code))
+
+    def clear_fault(self, serial: str) -> Outcome:
+        charger = self._target(serial)
+        charger.check_clear_fault()
+        return self._change(charger, "clear_fault", charger.clear_fault)
+
+    def car_full(self, serial: str) -> Outcome:
+        charger = self._target(serial)
+        charger.check_car()
+        return self._change(charger, "car_full", lambda t: charger.car_pause(True))
+
+    def car_resumes(self, serial: str) -> Outcome:
+        charger = self._target(serial)
+        charger.check_car()
+        return self._change(charger, "car_resumes", lambda t: charger.car_pause(False))
+
+    def disconnect(self, serial: str) -> Outcome:
+        charger = self._target(serial)
+        return self._change(charger, "disconnect", lambda t: setattr(charger, "connected", False))
+
+    def reconnect(self, serial: str) -> Outcome:
+        charger = self._target(serial)
+        return self._change(charger, "reconnect", lambda t: setattr(charger, "connected", True))
+
+    def set_mode(
+        self, serial: str, mode: ChargeMode, schedule: Sequence[Any] | None = None
+    ) -> Outcome:
+        charger = self._target(serial)
+        spec = charger.spec
+        slots = (
+            None
+            if schedule is None
+            else tuple(
+                slot_from_payload(s, i, spec.min_amps, spec.max_amps)
+                for i, s in enumerate(schedule)
             )
-        c.check_start(level)
-        return lambda: c.start(level)
+        )
+        return self._change(charger, "set_mode", lambda t: charger.set_mode(mode, slots))
 
-    def _check_stop_charging(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, {"connectorId", "connector_id"}, "stop_charging")
-        c.check_stop()
-        return c.stop
+    def make_vehicle(self, raw: str | VehicleRequest | Mapping[str, Any] | None) -> Vehicle:
+        """A car from a preset name, a request, or the default car.
 
-    def _check_set_current(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, {"amps", "chargingLevel"}, "set_current")
-        amps = p.get("amps", p.get("chargingLevel"))
-        if amps is None:
-            raise invalid("'amps' is required", "amps")
-        level = c.check_level(amps)
-        return lambda: c.set_current(level)
-
-    def _check_fault(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, {"code"}, "fault")
-        code = text(p, "code", DEFAULT_FAULT, max_len=64)
-        c.check_fault()
-        return lambda: c.fault(t, code)
-
-    def _check_clear_fault(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, set(), "clear_fault")
-        c.check_clear_fault()
-        return lambda: c.clear_fault(t)
-
-    def _check_car_full(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, set(), "car_full")
-        c.check_car()
-        return lambda: c.car_pause(True)
-
-    def _check_car_resumes(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, set(), "car_resumes")
-        c.check_car()
-        return lambda: c.car_pause(False)
-
-    def _check_disconnect(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, set(), "disconnect")
-        return lambda: setattr(c, "connected", False)
-
-    def _check_reconnect(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, set(), "reconnect")
-        return lambda: setattr(c, "connected", True)
-
-    def _check_set_mode(self, c: Charger, p: dict, t: float) -> Callable[[], None]:
-        check_keys(p, {"mode", "schedule"}, "set_mode")
-        mode = ChargeMode.parse(text(p, "mode"))
-        slots = None
-        if "schedule" in p:
-            raw = p["schedule"]
-            if not isinstance(raw, list):
-                raise invalid("'schedule' must be a list of slots", "schedule")
-            slots = tuple(
-                slot_from_payload(s, i, c.spec.min_amps, c.spec.max_amps) for i, s in enumerate(raw)
-            )
-        return lambda: c.set_mode(mode, slots)
-
-    def make_vehicle(self, raw: object) -> Vehicle:
-        """A car from a preset name, a dict of parameters, or the default car."""
+        Raises:
+            InvalidRequest: an unknown preset or a parameter out of range.
+        """
         if raw is None:
             return Vehicle.build()
         if isinstance(raw, str):
@@ -431,48 +515,76 @@ class World:
                 known = ", ".join(self.vehicle_presets) or "none defined"
                 raise invalid(f"unknown vehicle {raw!r} (known: {known})", "vehicle")
             raw = {"name": raw, **preset}
-        if not isinstance(raw, Mapping):
-            raise invalid("'vehicle' must be a preset name or an object", "vehicle")
-        check_keys(
-            raw, {"name", "capacity_kwh", "soc", "max_kw", "efficiency_mi_per_kwh"}, "vehicle"
-        )
+        request = raw if isinstance(raw, VehicleRequest) else commands.parse_vehicle(raw)
+        assert request is not None
         return Vehicle.build(
-            name=text(raw, "name", "EV", max_len=64),
-            capacity_kwh=number(raw, "capacity_kwh", 60.0),
-            soc=number(raw, "soc", 50.0),
-            max_kw=number(raw, "max_kw", 7.4),
-            efficiency_mi_per_kwh=number(raw, "efficiency_mi_per_kwh", 3.5),
-        )
-
-    def gateway_event(self, event: str, params: Mapping[str, Any] | None = None) -> dict:
-        params = dict(params or {})
-        self.sync()
-        if event == "reboot":
-            check_keys(params, set(), "reboot")
-            self.boot_count += 1
-            dropped = self.auth.drop_sessions()
-            return {"event": event, "sessions_dropped": dropped}
-        if event == "revoke_tokens":
-            check_keys(params, set(), "revoke_tokens")
-            self.auth.revoke_all()
-            return {"event": event}
-        if event == "set_firmware":
-            check_keys(params, {"firmware"}, "set_firmware")
-            self.gateway.firmware = text(params, "firmware", max_len=32)
-            return {"event": event, "firmware": self.gateway.firmware}
-        if event == "set_ev_min_role":
-            check_keys(params, {"role"}, "set_ev_min_role")
-            try:
-                self.gateway.ev_min_role = Role.parse(text(params, "role"))
-            except ValueError as exc:
-                raise invalid(str(exc), "role") from None
-            return {"event": event, "role": self.gateway.ev_min_role.label}
-        raise invalid(
-            f"unknown gateway event {event!r}; one of: {', '.join(GATEWAY_EVENTS)}", "event"
+            name=request.name,
+            capacity_kwh=request.capacity_kwh,
+            soc=request.soc,
+            max_kw=request.max_kw,
+            efficiency_mi_per_kwh=request.efficiency_mi_per_kwh,
         )
 
     def trigger_message(self, serial: str, message: object) -> dict[str, Any]:
-        charger = self.charger(serial)
-        name = ocpp.check_requested(message)
+        """Ask a charger for an OCPP message; it is logged and returned.
+
+        Raises:
+            InvalidRequest: a message the charger does not send.
+        """
+        charger = self._target(serial)
+        name = check_requested(message)
+        return self.ocpp.record(self.charger_view(charger), name)
+
+    def start_live_stream(self, serial: str) -> float:
+        """Ask a charger for fast updates; returns when they stop (model time)."""
+        charger = self._target(serial)
+        charger.live_stream_until = self.model_t + LIVE_STREAM_S
+        return LIVE_STREAM_S
+
+    def stop_live_stream(self, serial: str) -> None:
+        self._target(serial).live_stream_until = None
+
+    # -- gateway commands -----------------------------------------------------------------
+
+    def _gateway_changed(self, event: str, **data: Any) -> Outcome:
+        self.feed.publish(ChangeKind.GATEWAY, self.model_t, event=event, **data)
+        return {"event": event, **data}
+
+    def reboot(self) -> Outcome:
+        """The gateway restarts: every session is dropped (tokens stay valid)."""
         self.sync()
-        return self.emit(charger, name, self.model_t)
+        self.boot_count += 1
+        return self._gateway_changed("reboot", sessions_dropped=self.auth.drop_sessions())
+
+    def revoke_tokens(self) -> Outcome:
+        self.sync()
+        self.auth.revoke_all()
+        return self._gateway_changed("revoke_tokens")
+
+    def set_firmware(self, firmware: str) -> Outcome:
+        self.sync()
+        self.gateway.firmware = firmware
+        return self._gateway_changed("set_firmware", firmware=firmware)
+
+    def set_ev_min_role(self, role: Role) -> Outcome:
+        self.sync()
+        self.gateway.ev_min_role = role
+        return self._gateway_changed("set_ev_min_role", role=role.label)
+
+    def gateway_event(self, event: str, params: Mapping[str, Any] | None = None) -> Outcome:
+        """A gateway command by name (``reboot``, ``revoke_tokens``, ...)."""
+        return self.execute(event, params or {})
+
+
+def _check_connector(connector_id: int) -> None:
+    if connector_id < 1:
+        raise invalid("Connector Id must be greater than 0", "connectorId")
+    if connector_id != 1:
+        raise invalid(
+            f"connectorId {connector_id} does not exist; an IQ EV Charger has one connector, id 1",
+            "connectorId",
+        )
+
+
+def _at_or_after(when: float | None, t: float) -> float | None:
+    return None if when is None else max(when, t)

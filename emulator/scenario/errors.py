@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.errors import ModelError, Refusal
+from ..errors import InvalidRequest, ModelError
 
 
 @dataclass(frozen=True)
@@ -32,13 +32,13 @@ class Problem:
         }
 
 
-class ScenarioError(ModelError):
+class ScenarioError(InvalidRequest):
     """A scenario that cannot run. ``problems`` lists every problem found, in file order;
     the message has one ``file:line:col: message`` line per problem."""
 
     def __init__(self, problems: list[Problem]) -> None:
         self.problems = list(problems)
-        super().__init__(Refusal.INVALID, "\n".join(str(p) for p in self.problems))
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 class BuildError(ModelError):

@@ -54,20 +54,17 @@ class RunResult:
         return [s for s in self.steps if s.status in ("failed", "not met")]
 
     def delivered_wh(self, charger_id: str) -> float:
-        charger = self.world.chargers[self.columns[charger_id]]
-        return charger.lifetime_wh(self.world.model_t) - self.baseline_wh[charger_id]
+        view = self.world.charger_view(self.columns[charger_id])
+        return view.lifetime_wh - self.baseline_wh[charger_id]
 
 
 def _snapshot(result: RunResult) -> dict[str, Cell]:
     world = result.world
-    t = world.model_t
     cells = {}
     for cid, serial in result.columns.items():
-        charger = world.chargers[serial]
+        view = world.charger_view(serial)
         cells[cid] = Cell(
-            charger.state.value,
-            round(charger.power_w, 1),
-            charger.lifetime_wh(t) - result.baseline_wh[cid],
+            view.state.value, view.power_w, view.lifetime_wh - result.baseline_wh[cid]
         )
     return cells
 
@@ -102,13 +99,10 @@ def _outcome(record: StepRecord) -> str:
 def run_scenario(scenario: Mapping[str, Any], until_s: float) -> RunResult:
     world = build_world(scenario, TokenAuthority.ephemeral(), clock_mode="manual")
     start = world.started_at
-    columns = {}
-    for serial in world.chargers:
-        alias = next((a for a, s in world.aliases.items() if s == serial), serial)
-        columns[alias] = serial
+    columns = {world.charger_id(serial): serial for serial in world.chargers}
     result = RunResult(world, start, start + until_s, columns)
     result.baseline_wh = {
-        cid: world.chargers[serial].lifetime_wh(start) for cid, serial in columns.items()
+        cid: world.charger_view(serial).lifetime_wh for cid, serial in columns.items()
     }
     done: set[int] = set()
 

@@ -11,6 +11,7 @@ replaced by its text (``"{{ charger.serial }}-A"``). Dictionary keys are never t
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import json
 import re
@@ -19,7 +20,7 @@ from typing import Any
 
 from .. import payloads
 from ..clock import iso
-from ..model.charger import Charger
+from ..model.views import ChargerView, VehicleView
 from ..model.world import World
 
 PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
@@ -45,52 +46,39 @@ SITE_ROUTES = ("chargers", "connectors", "devices", "ev_chargers")
 """Route names (``RouteSpec.name`` in emulator/http/ev_routes.py) a scenario may override."""
 
 
-def _soc(c: Charger, t: float) -> float | None:
-    soc = c.soc(t)
-    return None if soc is None else round(soc, 2)
-
-
-CHARGER_FIELDS: dict[str, Callable[[World, Charger], Any]] = {
-    "serial": lambda w, c: c.serial,
-    "id": lambda w, c: next((a for a, s in w.aliases.items() if s == c.serial), c.serial),
-    "name": lambda w, c: c.spec.name,
-    "state": lambda w, c: c.state.value,
-    "power_w": lambda w, c: round(c.power_w, 1),
-    "amps": lambda w, c: c.amps,
-    "charging_level": lambda w, c: c.charging_level,
-    "mode": lambda w, c: c.mode.value,
-    "plugged_in": lambda w, c: c.vehicle is not None,
-    "charging": lambda w, c: c.state.value == "CHARGING",
-    "faulted": lambda w, c: c.state.value == "FAULTED",
-    "fault_code": lambda w, c: c.fault_code,
-    "connected": lambda w, c: c.connected,
-    "lifetime_wh": lambda w, c: round(c.lifetime_wh(w.model_t), 2),
-    "session_wh": lambda w, c: round(c.session_wh(w.model_t), 2) if c.session else 0,
-    "soc": lambda w, c: _soc(c, w.model_t),
-    "min_amps": lambda w, c: c.spec.min_amps,
-    "max_amps": lambda w, c: c.spec.max_amps,
-    "voltage": lambda w, c: c.spec.voltage,
-    "phases": lambda w, c: c.spec.phases,
-    "breaker_rating": lambda w, c: c.spec.breaker_rating,
-    "firmware": lambda w, c: c.spec.firmware,
-    "sku": lambda w, c: c.spec.sku,
-    "part_number": lambda w, c: c.spec.part_number,
-    "connection": lambda w, c: c.spec.connection,
-    "mac": lambda w, c: c.spec.mac,
-    "ip": lambda w, c: c.spec.ip,
+CHARGER_FIELDS: dict[str, Callable[[ChargerView], Any]] = {
+    "serial": lambda v: v.serial,
+    "id": lambda v: v.id,
+    "name": lambda v: v.name,
+    "state": lambda v: v.state.value,
+    "power_w": lambda v: v.power_w,
+    "amps": lambda v: v.offered_amps,
+    "charging_level": lambda v: v.charging_level,
+    "mode": lambda v: v.mode.value,
+    "plugged_in": lambda v: v.plugged_in,
+    "charging": lambda v: v.charging,
+    "faulted": lambda v: v.faulted,
+    "fault_code": lambda v: v.fault_code,
+    "connected": lambda v: v.connected,
+    "lifetime_wh": lambda v: v.lifetime_wh,
+    "session_wh": lambda v: v.session_wh,
+    "soc": lambda v: v.soc,
+    "min_amps": lambda v: v.spec.min_amps,
+    "max_amps": lambda v: v.spec.max_amps,
+    "voltage": lambda v: v.spec.voltage,
+    "phases": lambda v: v.spec.phases,
+    "breaker_rating": lambda v: v.spec.breaker_rating,
+    "firmware": lambda v: v.spec.firmware,
+    "sku": lambda v: v.spec.sku,
+    "part_number": lambda v: v.spec.part_number,
+    "connection": lambda v: v.spec.connection,
+    "mac": lambda v: v.spec.mac,
+    "ip": lambda v: v.spec.ip,
 }
-SESSION_FIELDS = (
-    "e_c",
-    "miles",
-    "plg_in_at",
-    "plg_out_at",
-    "strt_chrg",
-    "charge_level",
-    "session_cost",
-    "auth_status",
-)
+"""``charger.*`` names, read from the charger's snapshot."""
+SESSION_FIELDS = tuple(payloads.NO_SESSION)
 """The keys of the status body's ``session_d`` (the current or last session)."""
-VEHICLE_FIELDS = ("name", "soc", "capacity_kwh", "max_kw", "efficiency_mi_per_kwh", "paused")
+VEHICLE_FIELDS = tuple(f.name for f in dataclasses.fields(VehicleView))
 GATEWAY_FIELDS: dict[str, Callable[[World], Any]] = {
     "serial": lambda w: w.gateway.serial,
     "firmware": lambda w: w.gateway.firmware,
@@ -104,7 +92,7 @@ NOW_FIELDS: dict[str, Callable[[World], Any]] = {
     "iso": lambda w: iso(w.model_t),
 }
 SITE_FIELDS: dict[str, Callable[[World], Any]] = {
-    "power_w": lambda w: round(sum(c.power_w for c in w.chargers.values()), 1),
+    "power_w": lambda w: w.view().power_w,
     "chargers": lambda w: len(w.chargers),
 }
 
@@ -156,44 +144,58 @@ def placeholders(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
             yield from placeholders(item, (*path, index))
 
 
-def lookup(world: World, charger: Charger | None, name: str) -> Any:
-    head, _, rest = name.partition(".")
-    if head == "charger" and charger is not None:
-        return CHARGER_FIELDS[rest](world, charger)
-    if head == "session" and charger is not None:
-        return payloads.session_d(charger, world.model_t).get(rest)
-    if head == "vehicle" and charger is not None:
-        if charger.vehicle is None:
-            return None
-        return charger.vehicle.describe(charger._pending_wh(world.model_t)).get(rest)
-    if head == "gateway":
-        return GATEWAY_FIELDS[rest](world)
-    if head == "now":
-        return NOW_FIELDS[rest](world)
-    if head == "site":
-        return SITE_FIELDS[rest](world)
-    if head == "chargers":
-        wanted, _, field = rest.rpartition(".")
-        return CHARGER_FIELDS[field](world, world.charger(wanted))
-    return None
+class _Context:
+    """One rendering: the world, the charger the route is about, snapshots taken once."""
 
+    def __init__(self, world: World, serial: str | None) -> None:
+        self.world = world
+        self.serial = serial
+        self._views: dict[str, ChargerView] = {}
 
-def _render(value: Any, world: World, charger: Charger | None) -> Any:
-    if isinstance(value, str):
-        whole = PLACEHOLDER.fullmatch(value.strip())
-        if whole:
-            return lookup(world, charger, whole.group(1))
+    def view(self, which: str) -> ChargerView:
+        if which not in self._views:
+            self._views[which] = self.world.charger_view(which)
+        return self._views[which]
 
-        def text(match: re.Match[str]) -> str:
-            found = lookup(world, charger, match.group(1))
-            return found if isinstance(found, str) else json.dumps(found)
+    def lookup(self, name: str) -> Any:
+        head, _, rest = name.partition(".")
+        world = self.world
+        if head in ("charger", "session", "vehicle"):
+            if self.serial is None:
+                return None
+            view = self.view(self.serial)
+            if head == "charger":
+                return CHARGER_FIELDS[rest](view)
+            if head == "session":
+                return payloads.session_d(view.session).get(rest)
+            return None if view.vehicle is None else getattr(view.vehicle, rest)
+        if head == "gateway":
+            return GATEWAY_FIELDS[rest](world)
+        if head == "now":
+            return NOW_FIELDS[rest](world)
+        if head == "site":
+            return SITE_FIELDS[rest](world)
+        if head == "chargers":
+            wanted, _, field = rest.rpartition(".")
+            return CHARGER_FIELDS[field](self.view(wanted))
+        return None
 
-        return PLACEHOLDER.sub(text, value)
-    if isinstance(value, dict):
-        return {key: _render(item, world, charger) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_render(item, world, charger) for item in value]
-    return value
+    def render(self, value: Any) -> Any:
+        if isinstance(value, str):
+            whole = PLACEHOLDER.fullmatch(value.strip())
+            if whole:
+                return self.lookup(whole.group(1))
+
+            def text(match: re.Match[str]) -> str:
+                found = self.lookup(match.group(1))
+                return found if isinstance(found, str) else json.dumps(found)
+
+            return PLACEHOLDER.sub(text, value)
+        if isinstance(value, dict):
+            return {key: self.render(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.render(item) for item in value]
+        return value
 
 
 def compile_override(value: Any) -> Any:
@@ -203,7 +205,7 @@ def compile_override(value: Any) -> Any:
     frozen = copy.deepcopy(value)
 
     def render(world: World, serial: str | None, body: Any) -> Any:
-        charger = world.chargers.get(serial) if serial is not None else None
-        return _render(frozen, world, charger)
+        known = serial if serial is not None and serial in world.chargers else None
+        return _Context(world, known).render(frozen)
 
     return render

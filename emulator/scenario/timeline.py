@@ -18,32 +18,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from ..clock import ClockError, iso, parse_duration, parse_time
+from ..model.commands import CHARGER_COMMANDS, EV_API, GATEWAY_COMMANDS
 from ..model.errors import ModelError
+from ..model.schedule import ChargeMode
+from ..model.views import ChargerView
 from ..model.world import World
 
 log = logging.getLogger("emulator.timeline")
 
+SCENARIO_NAMES = EV_API
+"""Scenario steps name parameters canonically (``amps``) or as the EV API does
+(``chargingLevel``, ``connectorId``)."""
 CHARGER_EVENT_PARAMS: dict[str, frozenset[str]] = {
-    "plug_in": frozenset({"vehicle"}),
-    "unplug": frozenset(),
-    "start_charging": frozenset(
-        {"chargingLevel", "charging_level", "level", "amps", "connectorId"}
-    ),
-    "stop_charging": frozenset({"connectorId"}),
-    "set_current": frozenset({"amps", "chargingLevel"}),
-    "fault": frozenset({"code"}),
-    "clear_fault": frozenset(),
-    "car_full": frozenset(),
-    "car_resumes": frozenset(),
-    "disconnect": frozenset(),
-    "reconnect": frozenset(),
-    "set_mode": frozenset({"mode", "schedule"}),
+    name: frozenset(SCENARIO_NAMES.accepted(command)) for name, command in CHARGER_COMMANDS.items()
 }
 GATEWAY_EVENT_PARAMS: dict[str, frozenset[str]] = {
-    "reboot": frozenset(),
-    "revoke_tokens": frozenset(),
-    "set_firmware": frozenset({"firmware"}),
-    "set_ev_min_role": frozenset({"role"}),
+    name: frozenset(SCENARIO_NAMES.accepted(command)) for name, command in GATEWAY_COMMANDS.items()
 }
 STEP_KEYS = frozenset({"at", "after", "note", "charger", "event", "gateway", "expect"})
 RANGE_FIELDS = ("power_w", "amps", "charging_level", "session_wh", "lifetime_wh", "soc")
@@ -219,24 +209,27 @@ def _number_check(name: str, actual: float | None, wanted: Any) -> tuple[bool, s
     return ok, f"{name} {shown}" + ("" if ok else f", expected {wanted}")
 
 
+def expectation_values(view: ChargerView) -> dict[str, Any]:
+    """What an ``expect`` step can check, by name, from the read model."""
+    return {
+        "state": view.state.value,
+        "power_w": view.power_w,
+        "amps": view.offered_amps,
+        "charging_level": view.charging_level,
+        "session_wh": view.session_wh,
+        "lifetime_wh": view.lifetime_wh,
+        "soc": view.soc,
+        "plugged_in": view.plugged_in,
+        "charging": view.charging,
+        "connected": view.connected,
+        "mode": view.mode.value,
+        "fault_code": view.fault_code,
+    }
+
+
 def check_expectation(world: World, spec: Mapping[str, Any]) -> list[tuple[bool, str]]:
     """Each check of an ``expect`` step: (holds, what was seen)."""
-    charger = world.charger(str(spec["charger"]))
-    t = world.model_t
-    actual: dict[str, Any] = {
-        "state": charger.state.value,
-        "power_w": round(charger.power_w, 3),
-        "amps": charger.amps,
-        "charging_level": charger.charging_level,
-        "session_wh": round(charger.session_wh(t), 3) if charger.session else 0.0,
-        "lifetime_wh": round(charger.lifetime_wh(t), 3),
-        "soc": None if charger.soc(t) is None else round(charger.soc(t) or 0.0, 3),
-        "plugged_in": charger.vehicle is not None,
-        "charging": charger.state.value == "CHARGING",
-        "connected": charger.connected,
-        "mode": charger.mode.value,
-        "fault_code": charger.fault_code,
-    }
+    actual = expectation_values(world.charger_view(str(spec["charger"])))
     results: list[tuple[bool, str]] = []
     for name, wanted in spec.items():
         if name == "charger":
@@ -250,8 +243,6 @@ def check_expectation(world: World, spec: Mapping[str, Any]) -> list[tuple[bool,
                 (ok, f"state {actual['state']}" + ("" if ok else f", expected {'|'.join(allowed)}"))
             )
         elif name == "mode":
-            from ..model.schedule import ChargeMode
-
             ok = ChargeMode.parse(wanted).value == actual["mode"]
             results.append((ok, f"mode {actual['mode']}" + ("" if ok else f", expected {wanted}")))
         else:

@@ -25,8 +25,9 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
 from ..clock import ClockError, parse_time
-from ..faults import Rule
+from ..model.commands import CHARGER_COMMANDS, GATEWAY_COMMANDS
 from ..model.errors import ModelError
+from ..model.faults import Rule
 from ..model.schedule import slot_from_payload
 from ..tokens import TokenAuthority
 from .build import DEFAULT_START, build_world
@@ -36,6 +37,7 @@ from .templates import PER_CHARGER_ROUTES, SITE_ROUTES, check_name, placeholders
 from .timeline import (
     CHARGER_EVENT_PARAMS,
     GATEWAY_EVENT_PARAMS,
+    SCENARIO_NAMES,
     STEP_KEYS,
     StepTimeError,
     step_times,
@@ -511,29 +513,29 @@ class Checker:
             if name not in allowed:
                 takes = f"it takes {', '.join(sorted(allowed))}" if allowed else "it takes none"
                 self.add((*here, name), f"'{name}' does not apply to {what} ({takes})", key=True)
+        command = CHARGER_COMMANDS.get(event) if isinstance(event, str) else None
+        if command is None and isinstance(gateway, str):
+            command = GATEWAY_COMMANDS.get(gateway)
+        if command is None:
+            return
+        for param in command.params:
+            names = SCENARIO_NAMES.wire_names(command, param.name)
+            if param.required and not any(n in step for n in names):
+                self.add(here, f"{what} needs {param.name}: {param.doc}")
         low, high = self.ranges.get(charger or "", (6, 32))
         if event == "plug_in":
             self.vehicle_ref((*here, "vehicle"), step.get("vehicle"))
-        if event in ("start_charging", "set_current"):
-            levels = [k for k in ("chargingLevel", "charging_level", "level", "amps") if k in step]
-            if event == "set_current" and not levels:
-                self.add(here, "set_current needs amps: N")
-            for key in levels:
-                amps = step[key]
+        if command.name in ("start_charging", "set_current"):
+            for key in SCENARIO_NAMES.wire_names(command, "amps"):
+                amps = step.get(key)
                 if isinstance(amps, int) and not low <= amps <= high:
                     self.add(
                         (*here, key),
                         f"{key} {amps} A is outside charger '{charger}''s range [{low}-{high}] A",
                     )
         if event == "set_mode":
-            if "mode" not in step:
-                self.add(here, "set_mode needs mode: MANUAL_CHARGING | SCHEDULED_CHARGING | ...")
             for i, slot in enumerate(_list(step.get("schedule"))):
                 self.slot((*here, "schedule", i), slot, i, low, high)
-        if gateway == "set_firmware" and "firmware" not in step:
-            self.add(here, "set_firmware needs firmware: VERSION")
-        if gateway == "set_ev_min_role" and "role" not in step:
-            self.add(here, "set_ev_min_role needs role: owner | installer | ...")
 
     def faults(self, rules: list[Any]) -> None:
         for index, raw in enumerate(rules):
