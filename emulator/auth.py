@@ -1,84 +1,131 @@
-"""Who is asking: tokens, sessions and revocation, judged on the emulator's clock."""
+"""Who is asking: tokens, sessions and revocation, judged on the emulator's clock.
+
+One :class:`GatewayAuth` belongs to one world (its sessions are the gateway's memory and
+die with it); the :class:`TokenAuthority` it is given belongs to the emulator process and
+carries revocation across resets and scenario swaps.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-
-import jwt
+from typing import NamedTuple
 
 from .roles import Role
 from .sessions import Session, SessionStore
-from .tokens import InvalidToken, TokenAuthority, TokenClaims
+from .tokens import Denial, InvalidToken, TokenAuthority, TokenClaims
 
 
-@dataclass(frozen=True)
+class Denied(NamedTuple):
+    """Why a request is refused: a code for dashboards and a sentence for people."""
+
+    reason: Denial
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
 class Caller:
+    """The role a request gets. When a credential was sent but gave nothing, ``role`` is
+    anybody and ``denial``/``detail`` say why (the client only ever sees the 401 page)."""
+
     role: Role
     username: str = ""
-    via: str = "none"  # "bearer", "cookie" or "none"
+    via: str = "none"
+    """The credential judged: "bearer", "cookie" or "none"."""
+    denial: Denial | None = None
+    detail: str = ""
+
+    def refusal(self, required: Role) -> Denied | None:
+        """Why this caller may not use a route that needs ``required``; None if it may."""
+        if self.role >= required:
+            return None
+        if self.denial is not None:
+            return Denied(self.denial, self.detail)
+        return Denied(
+            Denial.ROLE_TOO_LOW, f"{self.role.label} is below {required.label}, which it needs"
+        )
 
 
-ANONYMOUS = Caller(Role.ANYBODY)
+ANONYMOUS = Caller(
+    Role.ANYBODY, denial=Denial.NO_CREDENTIALS, detail="no Bearer token and no sessionId cookie"
+)
+_SESSION_TEXT = {
+    Denial.SESSION_UNKNOWN: "no such session (never opened here, or forgotten: reset, "
+    "scenario change or long ended)",
+    Denial.SESSION_IDLE: "the session was idle for 10 minutes",
+    Denial.SESSION_DROPPED: "the session was dropped by a reboot",
+    Denial.SESSION_EVICTED: "the session was evicted to make room for newer ones",
+    Denial.REVOKED: "the session's token was revoked (revoke_tokens)",
+    Denial.EXPIRED: "the session's token has expired",
+    Denial.WRONG_SERIAL: "the session's token is for another gateway",
+    Denial.NOT_YET_VALID: "the session's token is issued later than the clock",
+}
 
 
 class GatewayAuth:
+    """Identifies callers for one world: ``serial`` and ``now`` are the world's, read on
+    every call, so a serial change or a clock jump is seen at once."""
+
     def __init__(
         self,
         authority: TokenAuthority,
         serial: Callable[[], str],
         now: Callable[[], float],
+        sessions: SessionStore | None = None,
     ) -> None:
         self.authority = authority
-        self.sessions = SessionStore()
+        self.sessions = sessions if sessions is not None else SessionStore()
         self._serial = serial
         self._now = now
-        self.revoked_before = 0.0
-        self._minted: set[str] = set()
-        self._revoked: set[str] = set()
 
     def mint(self, role: str, ttl_s: float | None = None, username: str | None = None) -> str:
-        token = self.authority.mint(
+        return self.authority.mint(
             role=role, serial=self._serial(), now=self._now(), ttl_s=ttl_s, username=username
         )
-        self._minted.add(jwt.decode(token, options={"verify_signature": False})["jti"])
-        return token
 
     def check(self, token: str) -> TokenClaims:
-        claims = self.authority.verify(token, serial=self._serial(), now=self._now())
-        if self._is_revoked(claims):
-            raise InvalidToken("token was revoked")
-        return claims
+        """The token's claims if this gateway accepts it now, else :class:`InvalidToken`."""
+        return self.authority.verify(token, serial=self._serial(), now=self._now())
 
     def login(self, token: str) -> Session:
+        """``/auth/check_jwt``: a new session for a good token (:class:`InvalidToken`)."""
         return self.sessions.open(self.check(token), self._now())
 
     def identify(self, bearer: str | None, session_id: str | None) -> Caller:
-        """The caller's role from a Bearer token, else a live session cookie, else anybody."""
+        """The caller's role from a Bearer token, else a live session cookie, else anybody
+        (with the reason the credential gave nothing)."""
         if bearer:
             try:
                 claims = self.check(bearer)
-            except InvalidToken:
-                return ANONYMOUS
+            except InvalidToken as exc:
+                return Caller(Role.ANYBODY, via="bearer", denial=exc.reason, detail=exc.detail)
             return Caller(Role.parse(claims.role), claims.username, "bearer")
         if session_id:
-            session = self.sessions.touch(session_id, self._now())
-            if session is not None and not self._is_revoked(session.claims):
-                return Caller(Role.parse(session.claims.role), session.claims.username, "cookie")
+            return self._from_session(session_id)
         return ANONYMOUS
 
-    def _is_revoked(self, claims: TokenClaims) -> bool:
-        return claims.token_id in self._revoked or claims.issued_at < self.revoked_before
+    def _from_session(self, session_id: str) -> Caller:
+        now = self._now()
+        found = self.sessions.touch(session_id, now)
+        if isinstance(found, Session):
+            refusal = self.authority.judge(found.claims, serial=self._serial(), now=now)
+            if refusal is None:
+                claims = found.claims
+                return Caller(Role.parse(claims.role), claims.username, "cookie")
+            # a session lives no longer than its token: expired, revoked or other gateway
+            self.sessions.end(session_id, refusal.reason)
+            found = refusal.reason
+        return Caller(
+            Role.ANYBODY, via="cookie", denial=found, detail=_SESSION_TEXT.get(found, found.value)
+        )
 
-    def revoke_all(self) -> None:
-        """Every token issued up to now stops working; so do the sessions made with them.
-
-        Tokens this emulator minted are revoked by id (so a token minted right after,
-        in the same clock second, still works); others by their ``iat``.
-        """
-        self._revoked |= self._minted
-        self.revoked_before = float(int(self._now()))
-        self.sessions.drop_all()
+    def revoke_all(self) -> int:
+        """``revoke_tokens``: every token issued so far stops working, on every world that
+        shares the authority, and so do this gateway's sessions. Returns the sessions
+        dropped."""
+        self.authority.revoke_all()
+        return self.sessions.drop_all(Denial.REVOKED)
 
     def drop_sessions(self) -> int:
-        return self.sessions.drop_all()
+        """A reboot: sessions are gone, tokens stay valid. Returns how many were dropped."""
+        return self.sessions.drop_all(Denial.SESSION_DROPPED)
