@@ -1,11 +1,41 @@
-"""An HTTPS emulator of the Enphase IQ Gateway's local EV-charger API."""
+"""An HTTPS emulator of the Enphase IQ Gateway, for testing clients without hardware.
+
+The public API: :class:`Gateway` and :class:`SyncGateway` (test doubles that start a real
+HTTPS gateway), and the one exception tree every public function raises from
+(:class:`EmulatorError` and its subclasses; see :mod:`emulator.errors`).
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .errors import (
+    ClockError,
+    Conflict,
+    EmulatorError,
+    InvalidRequest,
+    ModelError,
+    NotFound,
+    Problem,
+    ScenarioError,
+    ScenarioFileNotFound,
+)
+
 __version__ = "0.1.0"
-__all__ = ["Gateway", "SyncGateway", "__version__"]
+__all__ = [
+    "ClockError",
+    "Conflict",
+    "EmulatorError",
+    "Gateway",
+    "InvalidRequest",
+    "ModelError",
+    "NotFound",
+    "Problem",
+    "ScenarioError",
+    "ScenarioFileNotFound",
+    "SyncGateway",
+    "__version__",
+]
 
 if TYPE_CHECKING:
     from .testing import Gateway, SyncGateway

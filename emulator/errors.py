@@ -7,16 +7,19 @@ that fronts map to their own dialect (HTTP 400/404/409 on the gateway and admin 
 
     EmulatorError
     └── ModelError            a refused action; .kind, .message, .field
-        ├── InvalidRequest    the request itself is wrong            (HTTP 400)
+        ├── InvalidRequest    the request itself is wrong (a ValueError) (HTTP 400)
         │   ├── ClockError    a bad duration, time or clock setting
         │   └── ScenarioError a scenario file that cannot run; .problems
         ├── NotFound          no such charger, route or thing        (HTTP 404)
+        │   └── ScenarioFileNotFound  (also a FileNotFoundError)
         └── Conflict          right request, wrong moment            (HTTP 409)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 
 class Refusal(StrEnum):
@@ -40,8 +43,9 @@ class ModelError(EmulatorError):
         self.field = field
 
 
-class InvalidRequest(ModelError):
-    """The request itself is wrong: a bad value, a missing or unknown field."""
+class InvalidRequest(ModelError, ValueError):
+    """The request itself is wrong: a bad value, a missing or unknown field. Also a
+    ``ValueError``, as Python code passing a bad value expects."""
 
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(Refusal.INVALID, message, field)
@@ -61,8 +65,45 @@ class Conflict(ModelError):
         super().__init__(Refusal.CONFLICT, message, field)
 
 
+class ScenarioFileNotFound(NotFound, FileNotFoundError):
+    """A scenario path that names no file (also a ``FileNotFoundError``)."""
+
+
 class ClockError(InvalidRequest):
     """A duration, time or clock setting the emulator cannot use."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a scenario: where (file, 1-based line and column, the path of
+    keys) and what to do about it."""
+
+    file: str
+    line: int
+    column: int
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}:{self.column}: {self.message}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "line": self.line,
+            "column": self.column,
+            "path": self.path,
+            "message": self.message,
+        }
+
+
+class ScenarioError(InvalidRequest):
+    """A scenario that cannot run. ``problems`` lists every problem found, in file order;
+    the message has one ``file:line:col: message`` line per problem."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.problems = list(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 def invalid(message: str, field: str | None = None) -> InvalidRequest:

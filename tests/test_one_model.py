@@ -164,3 +164,40 @@ def test_the_read_model_is_json_ready_and_immutable() -> None:
     json.dumps(view.as_dict())
     with pytest.raises(FrozenInstanceError):
         view.chargers[0].power_w = 1.0  # type: ignore[misc]
+
+
+async def test_the_python_api_raises_only_the_emulator_error_tree() -> None:
+    import emulator
+    from emulator import (
+        ClockError,
+        Conflict,
+        EmulatorError,
+        InvalidRequest,
+        NotFound,
+        ScenarioError,
+        ScenarioFileNotFound,
+    )
+
+    assert set(emulator.__all__) >= {"EmulatorError", "Gateway", "SyncGateway"}
+    with pytest.raises(ScenarioError) as bad:
+        await Gateway.start({"chargers": [{"id": "x", "max_amps": 99}]})
+    assert "max_amps" in str(bad.value)
+    with pytest.raises(ScenarioFileNotFound):
+        await Gateway.start("missing-scenario.yaml")
+    async with Gateway.start() as gw:
+        with pytest.raises(ClockError, match="not a duration"):
+            gw.advance("two hours")
+        with pytest.raises(NotFound, match="no charger"):
+            gw.charger("nope")
+        with pytest.raises(Conflict, match="nothing to unplug"):
+            gw.unplug()
+        with pytest.raises(InvalidRequest, match="unknown event 'teleport'"):
+            gw.event(None, "teleport")
+        with pytest.raises(InvalidRequest, match="did you mean 'plug_in'"):
+            gw.event(None, "plugin")
+        with pytest.raises(InvalidRequest, match="role must be one of"):
+            gw.token("king")
+        for error in (ClockError, NotFound, Conflict, InvalidRequest, ScenarioError):
+            assert issubclass(error, EmulatorError)
+        with pytest.raises(TypeError):
+            gw.set_time([2026])  # type: ignore[arg-type]

@@ -22,7 +22,7 @@ class IdentityMaker:
 
     def _unique(self, make) -> str:  # type: ignore[no-untyped-def]
         for _ in range(1000):
-            value = make()
+            value: str = make()
             if value not in self._used:
                 self._used.add(value)
                 return value

@@ -516,7 +516,8 @@ class World:
                 raise invalid(f"unknown vehicle {raw!r} (known: {known})", "vehicle")
             raw = {"name": raw, **preset}
         request = raw if isinstance(raw, VehicleRequest) else commands.parse_vehicle(raw)
-        assert request is not None
+        if not isinstance(request, VehicleRequest):  # a preset naming another preset
+            raise invalid("a vehicle preset must be an object of parameters", "vehicle")
         return Vehicle.build(
             name=request.name,
             capacity_kwh=request.capacity_kwh,

@@ -2,43 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from ..errors import ModelError, Problem, ScenarioError
 
-from ..errors import InvalidRequest, ModelError
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with a scenario: where (file, 1-based line and column, the path of
-    keys) and what to do about it."""
-
-    file: str
-    line: int
-    column: int
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.file}:{self.line}:{self.column}: {self.message}"
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "line": self.line,
-            "column": self.column,
-            "path": self.path,
-            "message": self.message,
-        }
-
-
-class ScenarioError(InvalidRequest):
-    """A scenario that cannot run. ``problems`` lists every problem found, in file order;
-    the message has one ``file:line:col: message`` line per problem."""
-
-    def __init__(self, problems: list[Problem]) -> None:
-        self.problems = list(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
+__all__ = ["BuildError", "Problem", "ScenarioError"]
 
 
 class BuildError(ModelError):

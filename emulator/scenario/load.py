@@ -45,4 +45,5 @@ def load_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
     problems = check(doc, source)
     if problems:
         raise ScenarioError(problems)
-    return doc.data
+    data: dict[str, Any] = doc.data
+    return data

@@ -144,7 +144,7 @@ def _index(node: Node, data: Any, path: Path, doc: Document, stack: set[int]) ->
         stack.discard(id(node))
 
 
-def _key_of(key: ScalarNode, data: dict) -> Any:
+def _key_of(key: ScalarNode, data: dict[Any, Any]) -> Any:
     for candidate in (key.value, _scalar(key)):
         if candidate in data:
             return candidate

@@ -131,7 +131,9 @@ def check_name(name: str, *, per_charger: bool, charger_ids: tuple[str, ...]) ->
     return f"unknown template name '{name}'{suggestion} (names: see docs/scenarios.md)"
 
 
-def placeholders(value: Any, path: tuple = ()) -> Iterator[tuple[tuple, str]]:
+def placeholders(
+    value: Any, path: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
     """(path, name) for every placeholder in an override value."""
     if isinstance(value, str):
         for match in PLACEHOLDER.finditer(value):

@@ -60,7 +60,8 @@ TYPE_NAMES = {
 @functools.cache
 def schema() -> dict[str, Any]:
     """The scenario format as JSON Schema (draft 2020-12)."""
-    return json.loads(SCHEMA_FILE.read_text())
+    loaded: dict[str, Any] = json.loads(SCHEMA_FILE.read_text())
+    return loaded
 
 
 @functools.cache
@@ -136,7 +137,8 @@ class Checker:
         where = describe_path(path)
         keyword = error.validator
         rule = error.schema if isinstance(error.schema, dict) else {}
-        value = error.instance
+        value: Any = error.instance
+        expected: Any = error.validator_value
         hint = rule.get("x-error")
         if hint is None and not error.relative_path:
             hint = outer_hint  # an alternative of an anyOf failed on the value itself
@@ -158,14 +160,14 @@ class Checker:
                 listing = _suggest(name, allowed) or f"; allowed: {', '.join(allowed)}"
                 self.note((*path, name), f"unknown key '{name}' in {where}{listing}", key=True)
         elif keyword == "required":
-            for name in error.validator_value:
+            for name in expected:
                 if isinstance(value, dict) and name not in value:
                     self.note(path, f"{where}: '{name}' is required")
         elif "propertyNames" in error.schema_path:
             name = value
             parent = path
             if keyword == "enum":
-                choices = [str(c) for c in error.validator_value]
+                choices = [str(c) for c in expected]
                 self.note(
                     (*parent, name),
                     f"unknown route '{name}' in {describe_path(parent)}{_suggest(name, choices)}"
@@ -180,12 +182,12 @@ class Checker:
                     key=True,
                 )
         elif keyword == "type":
-            wanted = error.validator_value
+            wanted = expected
             names = [wanted] if isinstance(wanted, str) else list(wanted)
             expected = hint or " or ".join(TYPE_NAMES.get(n, n) for n in names)
             self.note(path, f"{where} must be {expected}, got {_kind(value)}")
         elif keyword == "enum":
-            choices = [str(c) for c in error.validator_value]
+            choices = [str(c) for c in expected]
             self.note(
                 path,
                 f"{where} must be one of {', '.join(choices)}, got {_kind(value)}"
@@ -200,18 +202,18 @@ class Checker:
                 "exclusiveMinimum": ">",
                 "exclusiveMaximum": "<",
             }[keyword]
-            self.note(path, f"{where} must be {sign} {error.validator_value}, got {value}")
+            self.note(path, f"{where} must be {sign} {expected}, got {value}")
         elif keyword == "minLength":
             self.note(path, f"{where} must not be empty")
         elif keyword == "maxLength":
-            self.note(path, f"{where} is too long (at most {error.validator_value} characters)")
+            self.note(path, f"{where} is too long (at most {expected} characters)")
         elif keyword == "minItems":
             self.note(
-                path, f"{where} needs at least {error.validator_value} item(s), got {len(value)}"
+                path, f"{where} needs at least {expected} item(s), got {len(value)}"
             )
         elif keyword == "maxItems":
             self.note(
-                path, f"{where} takes at most {error.validator_value} items, got {len(value)}"
+                path, f"{where} takes at most {expected} items, got {len(value)}"
             )
         elif keyword == "minProperties":
             self.note(path, f"{where} must not be empty (give min and/or max)")
@@ -545,7 +547,7 @@ class Checker:
             try:
                 Rule.parse(index, raw, 0)
             except ModelError as exc:
-                target = (*here, exc.field) if exc.field in raw else here
+                target = (*here, exc.field) if exc.field is not None and exc.field in raw else here
                 self.add(target, f"faults[{index}]: {exc.message}")
 
     # -- pass 3: a dry run ----------------------------------------------------------------

@@ -9,19 +9,22 @@
         gw.assert_called("POST", "/ivp/pdm/charger/{sn}/start_charging", times=1)
 
 ``Gateway`` runs in the current event loop; ``SyncGateway`` (``Gateway.start_sync``) runs
-the same thing in a background thread for synchronous test suites. Both drive the one
-model through the same ``World`` methods the admin API uses, and serve real HTTPS with a
-CA that is kept in a per-user cache directory, so starting one costs a few milliseconds.
+the same thing in a background thread for synchronous test suites. Both inherit every
+driving method from :class:`Controls`, which calls the same control facade the admin API
+uses (:mod:`emulator.control`), and serve real HTTPS with a CA kept in a per-user cache
+directory, so starting one costs a few milliseconds.
 """
 
-from ..journal import JournalEntry
+from ..fronts.journal import JournalEntry
 from .assertions import check_called, check_not_called, journal_report
 from .ca_cache import default_certs_dir
-from .gateway import Done, Gateway
+from .controls import Controls, Done
+from .gateway import Gateway
 from .sources import ScenarioSource, resolve_scenario
 from .sync import SyncGateway, SyncResponse
 
 __all__ = [
+    "Controls",
     "Done",
     "Gateway",
     "JournalEntry",

@@ -6,7 +6,7 @@ import json as jsonlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..journal import JournalEntry, Query
+from ..fronts.journal import JournalEntry, Query
 
 TAIL = 20
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import yaml
 
+from ..errors import Problem, ScenarioError, ScenarioFileNotFound
 from ..runtime import load_scenario_text
 
 SCENARIO_SUFFIXES = (".yaml", ".yml", ".json")
@@ -24,6 +25,11 @@ def resolve_scenario(
     A string is a path when it is one line that names an existing file or ends in
     ``.yaml`` / ``.yml`` / ``.json``; otherwise it is YAML text. Relative paths are tried
     against ``base_dir`` first, then the working directory. Dicts are validated like files.
+
+    Raises:
+        ScenarioFileNotFound: a path that names no file.
+        ScenarioError: the scenario is not valid (every problem, with its position).
+        TypeError: ``scenario`` is none of the above.
     """
     if scenario is None:
         return None
@@ -32,7 +38,12 @@ def resolve_scenario(
         return load_scenario_text(text, "<scenario dict>")
     if isinstance(scenario, os.PathLike) or _looks_like_path(scenario, base_dir):
         path = _find(Path(scenario), base_dir)
-        return load_scenario_text(path.read_text(), str(path))
+        try:
+            text = path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            problem = Problem(str(path), 1, 1, "", f"cannot read the file: {exc}")
+            raise ScenarioError([problem]) from None
+        return load_scenario_text(text, str(path))
     if not isinstance(scenario, str):
         raise TypeError(f"scenario must be a path, YAML text or a dict, not {type(scenario)}")
     return load_scenario_text(scenario, "<scenario text>")
@@ -53,4 +64,4 @@ def _find(path: Path, base_dir: str | os.PathLike[str] | None) -> Path:
     if path.is_file():
         return path
     where = f" (looked in {base_dir} and {Path.cwd()})" if base_dir is not None else ""
-    raise FileNotFoundError(f"scenario file not found: {path}{where}")
+    raise ScenarioFileNotFound(f"scenario file not found: {path}{where}")

@@ -11,14 +11,13 @@ import urllib.error
 import urllib.request
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ..journal import JournalEntry
+from ..control import Control
 from ..runtime import Emulator
-from .assertions import TAIL, check_called, check_not_called, journal_report
-from .gateway import Done, Gateway
+from .controls import Controls
+from .gateway import Gateway
 from .sources import ScenarioSource
 
 T = TypeVar("T")
@@ -38,11 +37,11 @@ class SyncResponse:
         return jsonlib.loads(self.body)
 
 
-class SyncGateway:
+class SyncGateway(Controls):
     """A :class:`Gateway` served by an event loop in a background thread.
 
-    Every method runs in that loop (thread-safely) and blocks until done; the attributes
-    of the async API are the same. Use it as a context manager or call :meth:`stop`.
+    Every method of :class:`Controls` (the ones :class:`Gateway` has too) runs in that
+    loop's thread and blocks until done. Use it as a context manager or call :meth:`stop`.
     """
 
     def __init__(self, loop: asyncio.AbstractEventLoop, thread: threading.Thread) -> None:
@@ -147,101 +146,13 @@ class SyncGateway:
     def ssl_context(self) -> ssl.SSLContext:
         return self.gateway.ssl_context()
 
-    # -- proxied to the loop ----------------------------------------------------------------
+    # -- every control method runs in the loop's thread ------------------------------------
 
-    @property
-    def serial(self) -> str:
-        return self._call(lambda: self.gateway.serial)
-
-    @property
-    def chargers(self) -> list[str]:
-        return self._call(lambda: self.gateway.chargers)
-
-    @property
-    def sn(self) -> str:
-        return self._call(lambda: self.gateway.sn)
-
-    @property
-    def now(self) -> datetime:
-        return self._call(lambda: self.gateway.now)
-
-    def token(self, role: str = "installer", **options: Any) -> str:
-        return self._call(self.gateway.token, role, **options)
-
-    def gateway_event(self, name: str, **params: Any) -> Done:
-        return self._call(self.gateway.gateway_event, name, **params)
-
-    def set_ev_min_role(self, role: str) -> Done:
-        return self._call(self.gateway.set_ev_min_role, role)
-
-    def reboot(self) -> Done:
-        return self._call(self.gateway.reboot)
-
-    def revoke_tokens(self) -> Done:
-        return self._call(self.gateway.revoke_tokens)
-
-    def reset(self, *, clear_journal: bool = True) -> Done:
-        return self._call(self.gateway.reset, clear_journal=clear_journal)
-
-    def clock(self) -> Done:
-        return self._call(self.gateway.clock)
-
-    def advance(self, duration: str | float) -> Done:
-        return self._call(self.gateway.advance, duration)
-
-    def set_time(self, when: str | datetime | float) -> Done:
-        return self._call(self.gateway.set_time, when)
-
-    def charger(self, sn: str | None = None) -> dict[str, Any]:
-        return self._call(self.gateway.charger, sn)
-
-    def state(self) -> dict[str, Any]:
-        return self._call(self.gateway.state)
-
-    def event(self, sn: str | None, name: str, **params: Any) -> Done:
-        return self._call(self.gateway.event, sn, name, **params)
-
-    def plug_in(self, sn: str | None = None, car: str | Mapping[str, Any] | None = None) -> Done:
-        return self._call(self.gateway.plug_in, sn, car)
-
-    def unplug(self, sn: str | None = None) -> Done:
-        return self._call(self.gateway.unplug, sn)
-
-    def fault(self, sn: str | None = None, code: str | None = None) -> Done:
-        return self._call(self.gateway.fault, sn, code)
-
-    def clear_fault(self, sn: str | None = None) -> Done:
-        return self._call(self.gateway.clear_fault, sn)
-
-    def car_full(self, sn: str | None = None) -> Done:
-        return self._call(self.gateway.car_full, sn)
-
-    def ocpp(self, sn: str | None = None, action: str | None = None) -> list[dict[str, Any]]:
-        return self._call(self.gateway.ocpp, sn, action)
-
-    def requests(self, method: str | None = None, path: str | None = None, **filters: Any):  # type: ignore[no-untyped-def]
-        return self._call(self.gateway.requests, method, path, **filters)
-
-    def clear_requests(self) -> int:
-        return self._call(self.gateway.clear_requests)
-
-    def _entries(self) -> list[JournalEntry]:
-        if not self.running:
-            return list(self.gateway.emulator.journal.entries)
-        return self._call(lambda: list(self.gateway.emulator.journal.entries))
-
-    def assert_called(
-        self, method: str, path: str, times: int | None = None, **match: Any
-    ) -> list[JournalEntry]:
-        __tracebackhide__ = True
-        return check_called(self._entries(), method, path, times, **match)
-
-    def assert_not_called(self, method: str, path: str, **match: Any) -> None:
-        __tracebackhide__ = True
-        check_not_called(self._entries(), method, path, **match)
-
-    def journal_report(self, count: int = TAIL) -> str:
-        return journal_report(self._entries(), self.url, count)
+    def _do(self, action: Callable[[Control], T]) -> T:
+        gateway = self.gateway
+        if not gateway.running:  # stopped: the journal and model can still be read here
+            return action(gateway.control)
+        return self._call(action, gateway.control)
 
     def request(
         self,
