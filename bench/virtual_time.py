@@ -21,7 +21,6 @@ from typing import Any
 
 from common import check_line, emit, short_mode, table
 
-from emulator.model.world import World
 from emulator.scenario.build import build_world
 from emulator.tokens import TokenAuthority
 
@@ -47,29 +46,16 @@ def scenario(chargers: int, cars: bool) -> dict[str, Any]:
 AUTHORITY = TokenAuthority.ephemeral()
 
 
-def counted(world: World) -> list[int]:
-    """Count the wake-ups the world processes (each is one model event)."""
-    count = [0]
-    wake = world._wake
-
-    def counting(wakeup: Any) -> None:
-        count[0] += 1
-        wake(wakeup)
-
-    world._wake = counting  # type: ignore[method-assign]
-    return count
-
-
 def advance(chargers: int, cars: bool, days: float, repeats: int) -> tuple[float, int]:
     """Median seconds to advance ``days`` on a fresh world, and the events processed."""
     times, events = [], 0
     for _ in range(repeats):
         world = build_world(scenario(chargers, cars), AUTHORITY)
-        count = counted(world)
+        before = world.agenda.processed
         start = time.perf_counter()
         world.advance(days * DAY)
         times.append(time.perf_counter() - start)
-        events = count[0]
+        events = world.agenda.processed - before
         if cars:
             starts = sum(c.charge_starts for c in world.chargers.values())
             assert starts >= chargers * int(days), (starts, days)  # it really charged

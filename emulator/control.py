@@ -46,7 +46,7 @@ class Control:
 
     def state(self) -> dict[str, Any]:
         """The whole site: gateway, clock and every charger's snapshot."""
-        return self.world.view().as_dict()
+        return self.world.view(history=True).as_dict()
 
     def charger(self, which: str) -> dict[str, Any]:
         """One charger's snapshot, by serial or scenario id.
@@ -54,7 +54,7 @@ class Control:
         Raises:
             NotFound: no such charger.
         """
-        return self.world.charger_view(which).as_dict()
+        return self.world.charger_view(which, history=True).as_dict()
 
     def clock(self) -> dict[str, Any]:
         return self.world.clock.describe()
@@ -80,7 +80,7 @@ class Control:
         command = commands.find(event, "charger")
         world = self.world
         result = world.execute(command.name, EV_API.translate(command, params or {}), which)
-        return {**result, "charger": world.charger_view(result["serial"]).as_dict()}
+        return {**result, "charger": world.charger_view(result["serial"], history=True).as_dict()}
 
     def gateway_event(self, event: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """``reboot``, ``revoke_tokens``, ``set_firmware``, ``set_ev_min_role``.

@@ -278,4 +278,4 @@ def schedule_body(world: World, charger: Charger) -> dict[str, Any]:
 
 def charger_state(world: World, charger: Charger) -> dict[str, Any]:
     """Everything the model knows about a charger (admin API, not a gateway shape)."""
-    return world.charger_view(charger).as_dict()
+    return world.charger_view(charger, history=True).as_dict()

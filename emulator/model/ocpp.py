@@ -5,13 +5,13 @@ connector transition, plus whatever ``trigger_message`` asks for."""
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
 from ..clock import iso
 from .errors import invalid
 from .feed import Change, ChangeKind
+from .states import ConnectorState
 from .views import ChargerView
 
 LOG_LIMIT = 5000
@@ -57,12 +57,18 @@ def build(name: str, charger: ChargerView) -> dict[str, object]:
 
 
 def status_notification(charger: ChargerView) -> dict[str, object]:
+    return _status(charger.state, charger.fault_code, charger.reason, charger.at)
+
+
+def _status(
+    state: ConnectorState, fault_code: str | None, reason: str | None, t: float
+) -> dict[str, object]:
     return {
         "connectorId": 1,
-        "errorCode": charger.fault_code or "NoError",
-        "status": charger.state.ocpp_name,
-        "info": charger.reason,
-        "timestamp": stamp(charger.at),
+        "errorCode": fault_code or "NoError",
+        "status": state.ocpp_name,
+        "info": reason,
+        "timestamp": stamp(t),
     }
 
 
@@ -92,21 +98,26 @@ def _sample(value: object, measurand: str, unit: str) -> dict[str, str]:
 class OcppLog:
     """The messages chargers sent, newest last, bounded by :data:`LOG_LIMIT`."""
 
-    def __init__(self, view_of: Callable[[str], ChargerView]) -> None:
-        self._view_of = view_of
+    def __init__(self) -> None:
         self.entries: deque[dict[str, Any]] = deque(maxlen=LOG_LIMIT)
 
     def on_change(self, change: Change) -> None:
+        """Every connector transition is a StatusNotification (built from the change
+        itself: no snapshot needed, which keeps long clock jumps cheap)."""
         if change.kind is ChangeKind.TRANSITION and change.serial is not None:
-            self.record(self._view_of(change.serial), "StatusNotification")
+            data = change.data
+            payload = _status(
+                ConnectorState(data["after"]), data["fault_code"], data["reason"], change.at
+            )
+            self._append(change.at, change.serial, "StatusNotification", payload)
 
     def record(self, charger: ChargerView, message: str) -> dict[str, Any]:
-        entry = {
-            "time": stamp(charger.at),
-            "serial": charger.serial,
-            "action": message,
-            "payload": build(message, charger),
-        }
+        return self._append(charger.at, charger.serial, message, build(message, charger))
+
+    def _append(
+        self, t: float, serial: str, message: str, payload: dict[str, object]
+    ) -> dict[str, Any]:
+        entry = {"time": stamp(t), "serial": serial, "action": message, "payload": payload}
         self.entries.append(entry)
         return entry
 

@@ -134,6 +134,7 @@ class ChargerView:
     window: ScheduleWindow | None
     charge_starts: int
     history: tuple[Transition, ...]
+    """Empty unless the snapshot was taken with ``history=True`` (the admin state)."""
 
     @property
     def plugged_in(self) -> bool:

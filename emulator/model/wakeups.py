@@ -34,6 +34,8 @@ class Agenda:
         self._seq = 0
         self._epochs: dict[str, int] = {}
         self._stale = 0
+        self.processed = 0
+        """Wake-ups handed out so far (each one is a model event: benchmarks count them)."""
 
     def __len__(self) -> int:
         return len(self._heap)
@@ -60,6 +62,7 @@ class Agenda:
         while self._heap and self._heap[0].at <= until:
             wakeup = heapq.heappop(self._heap)
             if wakeup.epoch < 0 or wakeup.epoch == self._epochs.get(wakeup.key):
+                self.processed += 1
                 return wakeup
             self._stale = max(0, self._stale - 1)
         return None

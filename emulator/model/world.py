@@ -84,7 +84,7 @@ class World:
         self.chargers: dict[str, Charger] = {}
         self.vehicle_presets: dict[str, Mapping[str, Any]] = dict(vehicles or {})
         self.feed = ChangeFeed()
-        self.ocpp = OcppLog(self.charger_view)
+        self.ocpp = OcppLog()
         self.feed.subscribe(self.ocpp.on_change)
         self.balancer = Balancer(self.chargers, self.site.groups, self.site.solar.surplus_w)
         self.agenda = Agenda()
@@ -101,6 +101,7 @@ class World:
         """Response bodies a scenario substitutes, by (route name, serial or None)."""
         self.aliases: dict[str, str] = {}
         """Scenario ids (``garage``) to serials; every front accepts either."""
+        self._ids: dict[str, str] = {}
 
     # -- building -------------------------------------------------------------------------
 
@@ -238,6 +239,7 @@ class World:
             after=transition.after.value,
             cause=transition.cause,
             reason=transition.reason,
+            fault_code=charger.fault_code,
         )
 
     # -- reading --------------------------------------------------------------------------
@@ -261,11 +263,17 @@ class World:
             )
         return charger
 
-    def charger_id(self, serial: str) -> str:
-        return next((a for a, s in self.aliases.items() if s == serial), serial)
+    def name_charger(self, charger_id: str, serial: str) -> None:
+        """Let fronts call a charger by its scenario id as well as its serial."""
+        self.aliases[charger_id] = serial
+        self._ids.setdefault(serial, charger_id)
 
-    def charger_view(self, which: str | Charger) -> ChargerView:
-        """A snapshot of one charger now (by serial, id or the charger itself)."""
+    def charger_id(self, serial: str) -> str:
+        return self._ids.get(serial, serial)
+
+    def charger_view(self, which: str | Charger, *, history: bool = False) -> ChargerView:
+        """A snapshot of one charger now (by serial, id or the charger itself); its
+        transition history (up to 1,000 moves) only when asked for."""
         charger = which if isinstance(which, Charger) else self.charger(which)
         t = self.model_t
         spec = charger.spec
@@ -322,7 +330,7 @@ class World:
                 window[0], window[1], window[2].schedule_type, window[2].charging_level or 0
             ),
             charge_starts=charger.charge_starts,
-            history=tuple(charger.history),
+            history=tuple(charger.history) if history else (),
         )
 
     def session_history(self, which: str) -> tuple[SessionView, ...]:
@@ -351,12 +359,12 @@ class World:
             sessions=len(self.auth.sessions),
         )
 
-    def view(self) -> SiteView:
-        """A snapshot of the whole site now."""
+    def view(self, *, history: bool = False) -> SiteView:
+        """A snapshot of the whole site now (with each charger's history if asked)."""
         return SiteView(
             at=self.model_t,
             gateway=self.gateway_view(),
-            chargers=tuple(self.charger_view(c) for c in self.chargers.values()),
+            chargers=tuple(self.charger_view(c, history=history) for c in self.chargers.values()),
             clock=self.clock.describe(),
             tariff_per_kwh=self.site.tariff_per_kwh,
             currency=self.site.currency,

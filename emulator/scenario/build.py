@@ -178,7 +178,7 @@ def add_charger(world: World, ids: IdentityMaker, index: int, raw: Mapping[str, 
         charging_level=raw.get("charging_level"),
         group=raw.get("breaker"),
     )
-    world.aliases[str(raw.get("id") or serial)] = charger.serial
+    world.name_charger(str(raw.get("id") or serial), charger.serial)
     car = raw.get("plugged_in")
     if car is not None and car is not False:
         vehicle = None if car is True else car
