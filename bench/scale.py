@@ -61,8 +61,8 @@ def scenario(chargers: int) -> dict[str, Any]:
 
 async def serve(chargers: int, port: int, certs: Path) -> None:
     """The child: an emulator with this many chargers until SIGINT."""
+    from emulator.fronts.server import start_server
     from emulator.runtime import Emulator, Settings
-    from emulator.server import start_server
 
     emulator = Emulator(
         Settings(certs_dir=certs, port=port, clock="realtime", log_requests=False),

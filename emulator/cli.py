@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .model.errors import ModelError
 from .runtime import Emulator, Settings
-from .server import RunningServer, start_server
+from .fronts.server import RunningServer, start_server
 
 EXAMPLES = """\
 examples:

@@ -14,8 +14,8 @@ from typing import Any
 import yaml
 
 from .certs import Certificates, prepare
-from .faults import FaultRules
-from .journal import Journal
+from .model.faults import FaultRules
+from .fronts.journal import Journal
 from .model.world import World
 from .scenario.build import build_world
 from .tokens import TokenAuthority

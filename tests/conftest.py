@@ -9,9 +9,9 @@ from typing import Any
 import aiohttp
 import pytest
 
+from emulator.fronts.server import RunningServer, start_server
 from emulator.runtime import Emulator, Settings
 from emulator.scenario.load import load_scenario
-from emulator.server import RunningServer, start_server
 
 
 @pytest.fixture(scope="session")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.http.app import ROUTE_TABLE
+from emulator.fronts.registry import ROUTE_TABLE
 
 from .conftest import Api
 

@@ -124,8 +124,8 @@ async def test_gateway_events_refuse_bad_input(api: Api) -> None:
 
 
 async def test_active_scenario_is_returned_as_written(certs_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from emulator.fronts.server import start_server
     from emulator.runtime import Emulator, Settings
-    from emulator.server import start_server
 
     text = "# my gateway, with a comment\nchargers: [{id: garage}]\n"
     (tmp_path / "s.yaml").write_text(text)

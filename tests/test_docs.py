@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from emulator.http.app import ROUTE_TABLE
+from emulator.fronts.registry import ROUTE_TABLE
 
 ROUTES_DOC = (Path(__file__).resolve().parents[1] / "docs" / "routes.md").read_text()
 

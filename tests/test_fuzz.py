@@ -43,10 +43,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from emulator.http.app import ROUTE_TABLE
+from emulator.fronts.registry import ROUTE_TABLE
+from emulator.fronts.server import RunningServer, start_server
 from emulator.runtime import Emulator, Settings
 from emulator.scenario.load import load_scenario
-from emulator.server import RunningServer, start_server
 
 # Hypothesis keeps a cache of constants from the code it reads: under .pytest_cache (already
 # ignored by git), not in a .hypothesis folder at the top of the work tree.

@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulator.certs import prepare
-from emulator.http.responses import UNAUTHORIZED_PAGE
+from emulator.fronts.gateway.responses import UNAUTHORIZED_PAGE
 from emulator.tokens import TokenAuthority
 
 from .conftest import Api

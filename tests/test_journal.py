@@ -10,7 +10,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from emulator.journal import BODY_CAP, Journal, Query, path_matcher
+from emulator.fronts.journal import BODY_CAP, Journal, Query, path_matcher
 from emulator.model.errors import ModelError
 from emulator.testing import Gateway
 
@@ -338,7 +338,7 @@ def test_journal_copies_bodies_instead_of_pinning_response_buffers() -> None:
 
     import orjson
 
-    from emulator.journal import _capped
+    from emulator.fronts.journal import _capped
 
     body = orjson.dumps({"data": "x" * 900})  # orjson's buffer is larger than the body
     kept = _capped(body)

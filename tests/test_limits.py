@@ -20,8 +20,8 @@ import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from emulator.http.app import MAX_BODY
-from emulator.http.responses import UNAUTHORIZED_PAGE
+from emulator.fronts.app import MAX_BODY
+from emulator.fronts.gateway.responses import UNAUTHORIZED_PAGE
 
 from .conftest import Api
 

@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 import schemathesis
 
-from emulator.http import app as app_module
-from emulator.http.openapi import build_document
-from emulator.http.table import ADMIN, EV, RouteSpec
+from emulator.fronts import registry as app_module
+from emulator.fronts.registry import build_document
+from emulator.fronts.routing import ADMIN, EV, RouteSpec
 from emulator.roles import Role
 
 from .conftest import Api

@@ -14,9 +14,12 @@ from typing import Any
 
 import pytest
 
-from emulator.http.app import ADMIN_HEADER, ROUTE_TABLE, SPECS_KEY, make_app
-from emulator.http.responses import UNAUTHORIZED_PAGE
-from emulator.http.table import ADMIN, EV, RouteSpec
+from emulator.fronts.app import make_app
+from emulator.fronts.context import SPECS_KEY
+from emulator.fronts.gateway.responses import UNAUTHORIZED_PAGE
+from emulator.fronts.middleware.admin_gate import ADMIN_HEADER
+from emulator.fronts.registry import ROUTE_TABLE
+from emulator.fronts.routing import ADMIN, EV, RouteSpec
 from emulator.roles import Role
 
 from .conftest import Api

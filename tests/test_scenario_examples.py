@@ -150,7 +150,7 @@ def test_the_docs_list_every_template_name_and_route() -> None:
 def test_the_schema_is_valid_and_names_exactly_the_overridable_routes() -> None:
     from jsonschema import Draft202012Validator
 
-    from emulator.http.ev_routes import ROUTES
+    from emulator.fronts.gateway.ev import ROUTES
     from emulator.scenario import templates
     from emulator.scenario.validate import schema
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ..control import Control
 from ..model.world import World
 from ..runtime import Emulator, Settings
-from ..server import RunningServer, start_server
+from ..fronts.server import RunningServer, start_server
 from .ca_cache import default_certs_dir, private_copy, shared_ca
 from .controls import Controls, Done
 from .sources import ScenarioSource, resolve_scenario

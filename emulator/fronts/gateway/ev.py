@@ -11,16 +11,19 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import payloads
-from ..model.charger import Charger
-from ..model.params import check_keys
-from ..model.world import World
-from .context import json_object, world_of
-from .responses import json_response
-from .table import EV, RouteSpec
+from ... import payloads
+from ...model.charger import Charger
+from ...model.params import check_keys
+from ...model.world import World
+from ..context import json_object, world_of
+from ..routing import EV, Param, RouteSpec
+from ..schemas import ANY_ARRAY, ANY_OBJECT, INT, STR, Schema, obj
+from . import schemas as s
+from .responses import NAME, json_response
 
 SN = "/{sn}"
 LIVE_STREAM_S = 900
+SN_PARAM = Param("sn", "charger serial or scenario id", sample="serial")
 
 
 def render(world: World, route: str, body: Any, serial: str | None = None) -> web.Response:
@@ -129,100 +132,185 @@ PEB = "/ivp/peb/ev_charger" + SN
 START_BODY = '{"chargingLevel": 32, "connectorId": 1} (level optional; snake_case accepted)'
 
 
-def _get(path: str, name: str, handler: Any, summary: str) -> RouteSpec:
-    return RouteSpec("GET", path, handler, EV, name, "designed", summary)
-
-
-def _post(path: str, name: str, handler: Any, summary: str, body: str | None = None) -> RouteSpec:
-    return RouteSpec("POST", path, handler, EV, name, "designed", summary, body)
+def _ev(
+    method: str,
+    path: str,
+    name: str,
+    handler: Any,
+    summary: str,
+    response: Schema,
+    body: str | None = None,
+    **more: Any,
+) -> RouteSpec:
+    """An EV route: the EV policy, a designed body, the ``sn`` parameter when it has one."""
+    return RouteSpec(
+        method,
+        path,
+        handler,
+        EV,
+        name,
+        "designed",
+        summary,
+        body,
+        surface=NAME,
+        tags=("ev",),
+        params=(SN_PARAM,) if SN in path else (),
+        response=response,
+        **more,
+    )
 
 
 status_view = charger_view("status", payloads.status_body)
 summary_view = charger_view("summary", payloads.summary_body)
+SESSIONS = obj(["sn", "sessions"], sn=STR, sessions=ANY_ARRAY)
 
 ROUTES = (
-    _get(
+    _ev(
+        "GET",
         "/ivp/pdm/chargers",
         "chargers",
         site_view("chargers", payloads.chargers_body),
         "Enumerate chargers (summary v2 rows).",
+        s.CHARGERS,
     ),
-    _get(PDM + "/status", "status", status_view, "Charger status, cloud status shape."),
-    _get(PDM + "/summary", "summary", summary_view, "Charger metadata, cloud summary v2 keys."),
-    _post(
+    _ev(
+        "GET",
+        PDM + "/status",
+        "status",
+        status_view,
+        "Charger status, cloud status shape.",
+        s.STATUS,
+    ),
+    _ev(
+        "GET",
+        PDM + "/summary",
+        "summary",
+        summary_view,
+        "Charger metadata, cloud summary v2 keys.",
+        s.SUMMARY,
+    ),
+    _ev(
+        "POST",
         PDM + "/start_charging",
         "start_charging",
         start_charging,
         "Start a session or change its level.",
+        s.accepted(chargingLevel=INT),
         START_BODY,
+        request=s.START_REQUEST,
+        body_optional=True,
     ),
-    _post(PDM + "/stop_charging", "stop_charging", stop_charging, "Stop the session."),
-    _post(
+    _ev(
+        "POST",
+        PDM + "/stop_charging",
+        "stop_charging",
+        stop_charging,
+        "Stop the session.",
+        s.ACCEPTED,
+        request=s.STOP_REQUEST,
+        body_optional=True,
+    ),
+    _ev(
+        "POST",
         PDM + "/trigger_message",
         "trigger_message",
         trigger_message,
         "Ask the charger for an OCPP message.",
+        s.accepted(message=STR, details=ANY_OBJECT),
         '{"requestedMessage": "MeterValues"}',
+        request=s.TRIGGER_REQUEST,
     ),
-    _get(
+    _ev(
+        "GET",
         "/ivp/peb/charger" + SN + "/schedule",
         "schedule",
         charger_view("schedule", payloads.schedule_body),
         "Charge mode and schedule slots.",
+        s.SCHEDULE,
     ),
-    RouteSpec(
+    _ev(
         "PUT",
         "/ivp/peb/charger" + SN + "/schedule",
-        put_schedule,
-        EV,
         "put_schedule",
-        "designed",
+        put_schedule,
         "Change charge mode and/or schedule slots.",
+        s.SCHEDULE,
         '{"chargingMode": "SCHEDULED_CHARGING", "schedules": [slot, ...]}',
+        request=s.SCHEDULE_REQUEST,
     ),
-    _get(
+    _ev(
+        "GET",
         "/ivp/pdm/connectors",
         "connectors",
         site_view("connectors", payloads.connectors_body),
         "Every charger's connector.",
+        obj(["connectors"], connectors=ANY_ARRAY),
     ),
-    _get(
+    _ev(
+        "GET",
         "/ivp/pdm/devices",
         "devices",
         site_view("devices", payloads.devices_body),
         "Chargers as network devices.",
+        obj(["devices"], devices=ANY_ARRAY),
     ),
-    _get(
+    _ev(
+        "GET",
         "/ivp/peb/ev_chargers",
         "ev_chargers",
         site_view("ev_chargers", payloads.ev_chargers_body),
         "Compact charger list.",
+        obj(["ev_chargers"], ev_chargers=ANY_ARRAY),
     ),
-    _get(PEB + "/status", "peb_status", status_view, "Same body as the pdm status."),
-    _get(PEB + "/summary", "peb_summary", summary_view, "Same body as the pdm summary."),
-    _get(
+    _ev(
+        "GET", PEB + "/status", "peb_status", status_view, "Same body as the pdm status.", s.STATUS
+    ),
+    _ev(
+        "GET",
+        PEB + "/summary",
+        "peb_summary",
+        summary_view,
+        "Same body as the pdm summary.",
+        s.SUMMARY,
+    ),
+    _ev(
+        "GET",
         PEB + "/power",
         "power",
         charger_view("power", payloads.power_body),
         "Instant power, current and voltage.",
+        s.POWER,
     ),
-    _get(
+    _ev(
+        "GET",
         PEB + "/metrics",
         "metrics",
         charger_view("metrics", payloads.metrics_body),
         "Energy counters and state of charge.",
+        s.METRICS,
     ),
-    _get(
+    _ev(
+        "GET",
         PEB + "/sessions",
         "sessions",
         charger_view("sessions", payloads.sessions_body),
         "Past and current sessions.",
+        SESSIONS,
     ),
-    _post(
+    _ev(
+        "POST",
         PEB + "/start_live_stream",
         "start_live_stream",
         start_live_stream,
         "Ask for fast updates (15 minutes).",
+        s.accepted(sn=STR),
     ),
-    _post(PEB + "/stop_live_stream", "stop_live_stream", stop_live_stream, "Stop fast updates."),
+    _ev(
+        "POST",
+        PEB + "/stop_live_stream",
+        "stop_live_stream",
+        stop_live_stream,
+        "Stop fast updates.",
+        s.accepted(sn=STR),
+    ),
 )

@@ -7,17 +7,17 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
-from ..model.world import World
-from ..roles import Role
-from ..tokens import InvalidToken
-from .context import bearer_token, world_of
-from .responses import GATEWAY_HEADERS, VALID_TOKEN_PAGE, unauthorized
-from .table import RouteSpec
+from ...model.world import World
+from ...roles import Role
+from ...tokens import InvalidToken
+from ..context import bearer_token, world_of
+from ..routing import RouteSpec
+from .responses import GATEWAY_HEADERS, NAME, VALID_TOKEN_PAGE, unauthorized
 
 
 def uses_tokens(firmware: str) -> bool:
     match = re.match(r"^[A-Za-z]?(\d+)", firmware)
-    return bool(match) and int(match.group(1)) >= 7
+    return match is not None and int(match.group(1)) >= 7
 
 
 def info_xml(world: World) -> str:
@@ -83,6 +83,9 @@ ROUTES = (
         "info",
         "observed",
         "Gateway identity and firmware (XML).",
+        surface=NAME,
+        tags=("gateway",),
+        media="text/xml",
     ),
     RouteSpec(
         "GET",
@@ -92,5 +95,9 @@ ROUTES = (
         "check_jwt",
         "observed",
         "Validate a Bearer token; answers a sessionId cookie.",
+        surface=NAME,
+        tags=("gateway",),
+        media="text/html",
+        handler_auth=("bearer",),
     ),
 )

@@ -6,16 +6,20 @@ from typing import Any
 
 from aiohttp import web
 
-from ..scenario.errors import ScenarioError
-from ..scenario.load import load_scenario
-from ..scenario.timeline import timeline_log
-from ..scenario.validate import schema
-from .context import emulator_of, world_of
-from .responses import json_response
-from .table import ADMIN, RouteSpec
+from ...scenario.errors import ScenarioError
+from ...scenario.load import load_scenario
+from ...scenario.timeline import timeline_log
+from ...scenario.validate import schema
+from ..context import emulator_of, world_of
+from ..routing import Param
+from ..schemas import ANY_ARRAY, ANY_OBJECT, BOOL, obj
+from .control import admin
+from .replies import json_response
 
-P = "/__emulator/scenario"
+P = "/scenario"
 SOURCE = "<request>"
+NAME = Param("name", "a file name for the problems' messages", "query")
+YAML = "application/yaml"
 
 
 def problems_response(exc: ScenarioError) -> web.Response:
@@ -106,34 +110,44 @@ async def get_timeline(request: web.Request) -> web.Response:
     )
 
 
-def _admin(method: str, path: str, handler, name: str, summary: str, body: str | None = None):  # type: ignore[no-untyped-def]
-    return RouteSpec(method, P + path, handler, ADMIN, name, "admin", summary, body)
-
-
-ROUTES: tuple[RouteSpec, ...] = (
-    _admin("GET", "", get_scenario, "scenario", "The active scenario (YAML text)."),
-    _admin(
+ROUTES = (
+    admin("GET", P, get_scenario, "scenario", "The active scenario (YAML text).", media=YAML),
+    admin(
         "PUT",
-        "",
+        P,
         put_scenario,
         "scenario_put",
         "Replace the scenario (and the world) atomically; 400 with every problem's line.",
-        "scenario YAML (application/yaml); ?name=FILE names it in messages",
+        body="scenario YAML (application/yaml); ?name=FILE names it in messages",
+        body_media=YAML,
+        params=(NAME,),
+        response=ANY_OBJECT,
     ),
-    _admin(
+    admin(
         "POST",
-        "/validate",
+        P + "/validate",
         validate_scenario,
         "scenario_validate",
         "Check a scenario without applying it.",
-        "scenario YAML",
+        body="scenario YAML",
+        body_media=YAML,
+        params=(NAME,),
+        response=obj(["valid", "problems"], valid=BOOL, problems=ANY_ARRAY),
     ),
-    _admin("GET", "/schema", get_schema, "scenario_schema", "The scenario format (JSON Schema)."),
-    _admin(
+    admin(
         "GET",
-        "/timeline",
+        P + "/schema",
+        get_schema,
+        "scenario_schema",
+        "The scenario format (JSON Schema).",
+        response=ANY_OBJECT,
+    ),
+    admin(
+        "GET",
+        P + "/timeline",
         get_timeline,
         "scenario_timeline",
         "Each timeline step's outcome and each fault rule's counters.",
+        response=obj(["steps", "faults"], steps=ANY_ARRAY, faults=ANY_ARRAY),
     ),
 )

@@ -1,13 +1,15 @@
-"""Serving an Emulator over HTTPS in the current event loop."""
+"""Serving an Emulator over HTTPS in the current event loop, one listener per call."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aiohttp import web
 
-from .http.app import make_app
-from .runtime import Emulator
+from ..runtime import Emulator
+from .app import make_app
+from .surface import Surface
 
 
 @dataclass
@@ -27,12 +29,17 @@ class RunningServer:
 
 
 async def start_server(
-    emulator: Emulator, host: str | None = None, port: int | None = None
+    emulator: Emulator,
+    host: str | None = None,
+    port: int | None = None,
+    surfaces: Sequence[Surface] | None = None,
 ) -> RunningServer:
-    """Start serving; ``port=0`` picks a free port (read it back from ``.port``)."""
+    """Start serving ``surfaces`` (default: the gateway and the admin API); ``port=0``
+    picks a free port (read it back from ``.port``). A second listener, e.g. for the
+    cloud, is one more call with its own port and surfaces."""
     host = emulator.settings.host if host is None else host
     port = emulator.settings.port if port is None else port
-    runner = web.AppRunner(make_app(emulator), access_log=None, handle_signals=False)
+    runner = web.AppRunner(make_app(emulator, surfaces), access_log=None, handle_signals=False)
     await runner.setup()
     site = web.TCPSite(runner, host, port, ssl_context=emulator.certs.server_context())
     try:

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from ..context import emulator_of
 from ..journal import FILTERS, JOURNAL_PATH, Query
-from .context import emulator_of
-from .responses import json_response
-from .table import ADMIN, RouteSpec
+from ..routing import Param
+from ..schemas import ANY_ARRAY, INT, obj
+from .control import admin
+from .replies import PREFIX, json_response
 
 
 async def list_requests(request: web.Request) -> web.Response:
@@ -33,23 +35,40 @@ async def clear_requests(request: web.Request) -> web.Response:
     return json_response({"cleared": journal.clear(), "last_seq": journal.last_seq})
 
 
-ROUTES: tuple[RouteSpec, ...] = (
-    RouteSpec(
+P = JOURNAL_PATH.removeprefix(PREFIX)
+FILTER_DOCS = {
+    "method": "one method or a comma-separated list (GET,POST)",
+    "path": "a path pattern: {name} one segment, * within one segment, ** any segments",
+    "status": "a status (401) or a class (4xx)",
+    "since": "a sequence number (entries after it) or an ISO time (at or after it)",
+    "limit": "keep the last N matches",
+    "role": "the role the request was recognised with",
+}
+LISTING = obj(
+    ["requests", "count", "total", "dropped", "last_seq"],
+    requests=ANY_ARRAY,
+    count=INT,
+    total=INT,
+    dropped=INT,
+    last_seq=INT,
+)
+
+ROUTES = (
+    admin(
         "GET",
-        JOURNAL_PATH,
+        P,
         list_requests,
-        ADMIN,
         "requests",
-        "admin",
         f"The request journal, oldest first; filters: {', '.join(FILTERS)}.",
+        params=tuple(Param(name, FILTER_DOCS[name], "query") for name in FILTERS),
+        response=LISTING,
     ),
-    RouteSpec(
+    admin(
         "DELETE",
-        JOURNAL_PATH,
+        P,
         clear_requests,
-        ADMIN,
         "requests_clear",
-        "admin",
         "Clear the request journal (sequence numbers keep counting).",
+        response=obj(["cleared", "last_seq"], cleared=INT, last_seq=INT),
     ),
 )

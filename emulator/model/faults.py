@@ -1,46 +1,40 @@
-"""HTTP-level fault rules from a scenario's ``faults:`` section.
+"""Fault rules from a scenario's ``faults:`` section: which requests they pick, and when.
 
-Each rule matches requests (method, a path glob, optionally the caller's role) and then
-answers instead of the gateway: a status and body, a delay before the real (or injected)
-answer, a connection reset, or a 429 with ``Retry-After``. A rule can be limited to its
-first ``times`` matches, to a share of them (``probability``, drawn from a generator seeded
-by the scenario seed, so the same requests get the same answers every run), and to a time
-window on the emulator's clock (``from``/``until``).
+A rule matches requests by method, a path pattern (:mod:`emulator.patterns`, the language
+journal filters use too) and optionally the caller's role, and says what answers instead
+of the gateway: a status and body, a delay, a connection reset, or a 429 with
+``Retry-After``. A rule can be limited to its first ``times`` matches, to a share of them
+(``probability``, drawn from a generator seeded by the scenario seed, so the same requests
+get the same answers every run), and to a time window on the emulator's clock
+(``from``/``until``).
 
-Rules are tried in file order; the first that fires answers. They run after the gateway's
-own auth check (a 401 stays a 401), and never touch the admin API under ``/__emulator/``,
-so a test can always reset or inspect the emulator. ``Emulator.reset`` builds new rules:
-counters and draws start again.
+Rules are part of the world: this module decides and counts, and knows nothing of HTTP.
+The fronts' fault middleware (:mod:`emulator.fronts.middleware.faults`) asks
+:meth:`FaultRules.pick` after the surface's own auth check and sends the rule's answer.
+The admin API under ``/__emulator/`` is never faulted, so a test can always reset or
+inspect the emulator. ``Emulator.reset`` builds new rules: counters and draws start again.
 """
 
 from __future__ import annotations
 
-import asyncio
-import fnmatch
-import logging
 import random
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from ..clock import ClockError, parse_duration, parse_time
+from ..patterns import PathPattern, PatternError, path_pattern
+from ..roles import Role
+from .errors import ModelError, invalid
 
-from .clock import ClockError, iso, parse_duration, parse_time
-from .http.responses import GATEWAY_HEADERS, error_response, json_body
-from .model.errors import ModelError, invalid
-from .model.world import World
-from .roles import Role
-
-log = logging.getLogger("emulator.faults")
+if TYPE_CHECKING:
+    from .world import World
 
 MAX_DELAY_S = 30.0
 """Delays simulate a slow network in real time; longer ones would only stall test suites."""
 ADMIN_PREFIX = "/__emulator"
-RESET_STATUS = 444
-"""What the journal and the log record for a reset: nginx's (openresty's) "closed the
-connection without a response"."""
 METHODS = ("GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS")
 RULE_KEYS = {
     "name",
@@ -124,6 +118,7 @@ class Rule:
     probability: float | None
     start: WindowEdge | None
     end: WindowEdge | None
+    pattern: PathPattern = field(repr=False)
     rng: random.Random = field(repr=False, default_factory=random.Random)
     fired: int = 0
     seen: int = 0
@@ -147,6 +142,10 @@ class Rule:
                 "reset and inspect the emulator",
                 "path",
             )
+        try:
+            pattern = path_pattern(path)
+        except PatternError as exc:
+            raise invalid(f"'path': {exc}", "path") from None
         methods = _names(raw.get("method"), "method", upper=True)
         if methods is not None:
             bad = sorted(m for m in methods if m not in (*METHODS, "*"))
@@ -222,6 +221,7 @@ class Rule:
             probability=raw.get("probability"),
             start=start,
             end=end,
+            pattern=pattern,
             rng=random.Random(f"{seed}:fault:{index}"),
         )
 
@@ -232,7 +232,7 @@ class Rule:
             return False
         if self.roles is not None and role.label not in self.roles:
             return False
-        return fnmatch.fnmatchcase(path, self.path)
+        return self.pattern.match(path)
 
     def in_window(self, world: World) -> bool:
         if self.start is None and self.end is None:
@@ -262,29 +262,6 @@ class Rule:
         self.fired += 1
         return True
 
-    # -- answering --------------------------------------------------------------------
-
-    def response(self) -> web.Response:
-        status = self.status or 200
-        if self.body is None:
-            return error_response(
-                status,
-                f"fault injected by the scenario rule '{self.name}'",
-                headers=self.headers,
-            )
-        if isinstance(self.body, str):
-            content_type = self.content_type or "text/plain"
-            payload = self.body.encode()
-        else:
-            content_type = self.content_type or "application/json"
-            payload = json_body(self.body)
-        return web.Response(
-            status=status,
-            body=payload,
-            content_type=content_type,
-            headers={**GATEWAY_HEADERS, **self.headers},
-        )
-
     def describe(self) -> dict[str, Any]:
         return {"name": self.name, "path": self.path, "fired": self.fired, "matched": self.seen}
 
@@ -293,9 +270,10 @@ def _names(raw: object, name: str, *, upper: bool) -> frozenset[str] | None:
     if raw is None:
         return None
     items = raw if isinstance(raw, list) else [raw]
-    if not items or not all(isinstance(i, str) and i for i in items):
+    names = [i for i in items if isinstance(i, str) and i]
+    if not items or len(names) != len(items):
         raise invalid(f"'{name}' must be a name or a list of names", name)
-    return frozenset(i.upper() if upper else i.lower() for i in items)
+    return frozenset(i.upper() if upper else i.lower() for i in names)
 
 
 class FaultRules:
@@ -315,36 +293,10 @@ class FaultRules:
         return cls(rules)
 
     def pick(self, method: str, path: str, role: Role, world: World) -> Rule | None:
+        """The first rule that fires for this request (counting it), or None."""
         if path.startswith(ADMIN_PREFIX + "/") or path == ADMIN_PREFIX:
             return None
         for rule in self.rules:
             if rule.matches(method, path, role) and rule.fires(world):
                 return rule
         return None
-
-    async def intercept(
-        self, request: web.Request, role: Role, world: World
-    ) -> web.StreamResponse | None:
-        rule = self.pick(request.method, request.path, role, world)
-        if rule is None:
-            return None
-        log.info(
-            "fault rule '%s' fired on %s %s at %s (%d so far)",
-            rule.name,
-            request.method,
-            request.path,
-            iso(world.model_t),
-            rule.fired,
-        )
-        if rule.delay_s > 0:
-            await asyncio.sleep(rule.delay_s)
-        if rule.reset:
-            transport = request.transport
-            if transport is not None:
-                transport.abort()
-            # aiohttp's write of this answer meets the closed transport and is dropped
-            # quietly; the journal and the log record 444.
-            return web.Response(status=RESET_STATUS)
-        if rule.status is None:
-            return None  # a pure delay: the gateway answers, late
-        return rule.response()

@@ -1,4 +1,5 @@
-"""Small accessors handlers share: the emulator, the world, the caller, the request body."""
+"""What handlers and middlewares share: the emulator, the matched route and surface, the
+caller's role, and small accessors for the request."""
 
 from __future__ import annotations
 
@@ -6,15 +7,28 @@ import json
 from typing import Any
 
 from aiohttp import web
+from aiohttp.web_urldispatcher import AbstractRoute
 
 from ..model.errors import invalid
 from ..model.world import World
 from ..roles import Role
 from ..runtime import Emulator
+from .routing import RouteSpec
+from .surface import Surface
 
 EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator", Emulator)
+SPECS_KEY: web.AppKey[dict[AbstractRoute, RouteSpec]] = web.AppKey("specs", dict)
+"""Every route the application serves, with its spec (the OpenAPI document reads it)."""
+SURFACES_KEY: web.AppKey[tuple[Surface, ...]] = web.AppKey("surfaces")
+
+SPEC_KEY: web.RequestKey[RouteSpec] = web.RequestKey("spec", RouteSpec)
+"""The matched route's spec; absent when no route matched."""
+SURFACE_KEY: web.RequestKey[Surface] = web.RequestKey("surface", Surface)
+"""The surface answering the request (matched or not)."""
 ROLE_KEY: web.RequestKey[Role] = web.RequestKey("role", Role)
 """The role the request was recognised with (for logs and the journal)."""
+STARTED_KEY: web.RequestKey[float] = web.RequestKey("started", float)
+"""``time.perf_counter()`` when the request reached the application."""
 
 
 def emulator_of(request: web.Request) -> Emulator:
@@ -25,7 +39,7 @@ def world_of(request: web.Request) -> World:
     return request.app[EMULATOR_KEY].world
 
 
-def bearer_token(request: web.Request) -> str | None:
+def bearer_token(request: web.BaseRequest) -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():

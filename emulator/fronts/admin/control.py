@@ -1,19 +1,21 @@
-"""The admin API under ``/__emulator/``: drive the physical side no gateway API can reach."""
+"""The admin API's control routes: health, the CA, tokens, reset, state, events, the clock
+and the OCPP log; they drive the physical side no gateway API can reach."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
-from .. import payloads
-from ..clock import ClockError, parse_duration, parse_time
-from ..model.errors import invalid
-from ..model.params import check_keys, number, text
-from ..roles import TOKEN_ROLES
-from .context import emulator_of, json_object, world_of
-from .responses import json_response
-from .table import ADMIN, RouteSpec
-
-P = "/__emulator"
+from ... import payloads
+from ...clock import ClockError, parse_duration, parse_time
+from ...model.errors import invalid
+from ...model.params import check_keys, number, text
+from ...roles import TOKEN_ROLES
+from ..context import emulator_of, json_object, world_of
+from ..routing import ADMIN, Param, RouteSpec
+from . import schemas as s
+from .replies import NAME, PREFIX, json_response
 
 
 async def health(request: web.Request) -> web.Response:
@@ -41,7 +43,7 @@ async def mint_token(request: web.Request) -> web.Response:
     role = body.get("role")
     if role not in TOKEN_ROLES:
         raise invalid(f"'role' must be one of {', '.join(TOKEN_ROLES)}, got {role!r}", "role")
-    ttl = number(body, "ttl_s", None, low=1, high=10 * 365 * 86400) if "ttl_s" in body else None
+    ttl = number(body, "ttl_s", None, low=1, high=s.MAX_TOKEN_TTL_S) if "ttl_s" in body else None
     username = text(body, "username", None, max_len=128) if "username" in body else None
     world = world_of(request)
     token = world.auth.mint(role, ttl_s=ttl, username=username)
@@ -100,7 +102,7 @@ async def advance_clock(request: web.Request) -> web.Response:
         if "duration" in body:
             seconds = parse_duration(body["duration"])
         else:
-            seconds = number(body, "seconds", low=0, high=20 * 365 * 86400)
+            seconds = number(body, "seconds", low=0, high=s.MAX_ADVANCE_S)
     except ClockError as exc:
         raise invalid(str(exc), "duration") from None
     world = world_of(request)
@@ -137,55 +139,107 @@ async def ocpp_log(request: web.Request) -> web.Response:
     return json_response({"messages": entries})
 
 
-def _admin(method: str, path: str, handler, name: str, summary: str, body: str | None = None):  # type: ignore[no-untyped-def]
-    return RouteSpec(method, P + path, handler, ADMIN, name, "admin", summary, body)
+def admin(method: str, path: str, handler: Any, name: str, summary: str, **more: Any) -> RouteSpec:
+    """An admin route: under the prefix, gated by the admin token, JSON unless it says."""
+    return RouteSpec(
+        method,
+        PREFIX + path,
+        handler,
+        ADMIN,
+        name,
+        "admin",
+        summary,
+        surface=NAME,
+        tags=("admin",),
+        **more,
+    )
 
+
+SN = Param("sn", "charger serial or scenario id", sample="serial")
 
 ROUTES = (
-    _admin("GET", "/health", health, "health", "200 once ready (container health checks)."),
-    _admin("GET", "/ca.pem", ca_pem, "ca", "The emulator's CA certificate (PEM)."),
-    _admin(
+    admin(
+        "GET",
+        "/health",
+        health,
+        "health",
+        "200 once ready (container health checks).",
+        response=s.HEALTH,
+        public=True,
+    ),
+    admin(
+        "GET",
+        "/ca.pem",
+        ca_pem,
+        "ca",
+        "The emulator's CA certificate (PEM).",
+        media="application/x-pem-file",
+        public=True,
+    ),
+    admin(
         "POST",
         "/tokens",
         mint_token,
         "tokens",
         "Mint a gateway token.",
-        '{"role": "owner|installer", "ttl_s": 3600, "username": "me@example.com"}',
+        body='{"role": "owner|installer", "ttl_s": 3600, "username": "me@example.com"}',
+        request=s.TOKEN_REQUEST,
+        response=s.TOKEN,
     ),
-    _admin("POST", "/reset", reset, "reset", "Back to the scenario's start."),
-    _admin("GET", "/state", state, "state", "Every charger's full model state."),
-    _admin(
+    admin("POST", "/reset", reset, "reset", "Back to the scenario's start.", response=s.RESET),
+    admin("GET", "/state", state, "state", "Every charger's full model state.", response=s.STATE),
+    admin(
         "POST",
         "/chargers/{sn}/events",
         charger_event,
         "charger_event",
         "Drive a charger: plug_in, unplug, fault, car_full, ...",
-        '{"event": "plug_in", "vehicle": {"capacity_kwh": 60, "soc": 20}}',
+        body='{"event": "plug_in", "vehicle": {"capacity_kwh": 60, "soc": 20}}',
+        params=(SN,),
+        request=s.CHARGER_EVENT_REQUEST,
+        response=s.CHARGER_EVENT,
     ),
-    _admin(
+    admin(
         "POST",
         "/gateway/events",
         gateway_event,
         "gateway_event",
         "reboot, revoke_tokens, set_firmware, set_ev_min_role.",
-        '{"event": "reboot"}',
+        body='{"event": "reboot"}',
+        request=s.GATEWAY_EVENT_REQUEST,
+        response=s.GATEWAY_EVENT,
     ),
-    _admin("GET", "/clock", clock, "clock", "The emulator clock."),
-    _admin(
+    admin("GET", "/clock", clock, "clock", "The emulator clock.", response=s.WITH_CLOCK),
+    admin(
         "POST",
         "/clock/advance",
         advance_clock,
         "clock_advance",
         "Move the clock forward.",
-        '{"seconds": 3600} or {"duration": "2h"}',
+        body='{"seconds": 3600} or {"duration": "2h"}',
+        request=s.ADVANCE_REQUEST,
+        response=s.WITH_CLOCK,
     ),
-    _admin(
+    admin(
         "POST",
         "/clock/set",
         set_clock,
         "clock_set",
         "Jump the clock to a later time.",
-        '{"time": "2026-06-02T06:00:00Z"}',
+        body='{"time": "2026-06-02T06:00:00Z"}',
+        request=s.SET_CLOCK_REQUEST,
+        response=s.WITH_CLOCK,
     ),
-    _admin("GET", "/ocpp", ocpp_log, "ocpp", "OCPP messages chargers sent (?serial=&action=)."),
+    admin(
+        "GET",
+        "/ocpp",
+        ocpp_log,
+        "ocpp",
+        "OCPP messages chargers sent (?serial=&action=).",
+        params=(
+            Param("serial", "only this charger's (serial or scenario id)", "query"),
+            Param("action", "only this OCPP action (e.g. MeterValues)", "query"),
+        ),
+        response=s.OCPP,
+    ),
 )

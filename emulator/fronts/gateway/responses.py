@@ -1,15 +1,18 @@
-"""Bodies and headers copied from the real gateway, and our JSON errors."""
+"""Bodies and headers copied from the real gateway, and its JSON answers."""
 
 from __future__ import annotations
 
-import json
+from collections.abc import Mapping
 from typing import Any
 
-import orjson
 from aiohttp import web
 
+from .. import bodies
+
+NAME = "gateway"
+"""The surface's name; its route specs carry it."""
 SERVER = "openresty/1.17.8.1"
-GATEWAY_HEADERS = {
+GATEWAY_HEADERS: Mapping[str, str] = {
     "Server": SERVER,
     "Strict-Transport-Security": "max-age=63072000; includeSubdomains",
     "X-Frame-Options": "DENY",
@@ -39,36 +42,12 @@ NOT_FOUND_IVP = b'{ "error" : "404 - Not Found" }'
 VALID_TOKEN_PAGE = b"<!DOCTYPE html><h2>Valid token.</h2>\n"
 
 
-def json_body(data: Any) -> bytes:
-    """Compact UTF-8 JSON. orjson is the fast path (status polls are the hot path); the
-    standard library handles what orjson refuses, such as a lone surrogate echoed back in
-    an error message, which becomes its ``\\u`` escape."""
-    try:
-        return orjson.dumps(data)
-    except TypeError:
-        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-        return text.encode("utf-8", "backslashreplace")
-
-
 def json_response(
-    data: Any, status: int = 200, headers: dict[str, str] | None = None
+    data: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
-    return web.Response(
-        body=json_body(data),
-        status=status,
-        content_type="application/json",
-        headers={**GATEWAY_HEADERS, **(headers or {})},
-    )
-
-
-def error_response(
-    status: int, message: str, field: str | None = None, headers: dict[str, str] | None = None
-) -> web.Response:
-    """Every refusal: what was wrong, which field, as JSON."""
-    error: dict[str, Any] = {"code": status, "message": message}
-    if field is not None:
-        error["field"] = field
-    return json_response({"error": error}, status, headers)
+    """JSON with the gateway's headers."""
+    all_headers = {**GATEWAY_HEADERS, **headers} if headers else GATEWAY_HEADERS
+    return bodies.json_response(data, status, all_headers)
 
 
 def unauthorized() -> web.Response:

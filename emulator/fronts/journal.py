@@ -1,10 +1,11 @@
 """The request journal: every request the emulator answered, in order.
 
-The HTTP middleware records each request after it was answered (401s, 404s and fault-rule
-answers included); ``GET /__emulator/requests`` and the Python API (``Gateway.requests``,
-``assert_called``) read it through the same :class:`Query`. The journal's own routes are not
-journaled. It is bounded (oldest entries drop first) and bodies are capped, so a long soak
-cannot eat memory.
+The journal middleware (:mod:`.middleware.journal`) records each request after it was
+answered (401s, 404s and fault-rule answers included); ``GET /__emulator/requests`` and the
+Python API (``Gateway.requests``, ``assert_called``) read it through the same
+:class:`Query`, whose ``path`` is a pattern of :mod:`emulator.patterns`, the language fault
+rules use too. The journal's own routes are not journaled. It is bounded (oldest entries
+drop first) and bodies are capped, so a long soak cannot eat memory.
 """
 
 from __future__ import annotations
@@ -16,15 +17,15 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import lru_cache
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiMapping
 
-from .clock import ClockError, iso, parse_time
-from .model.errors import invalid
-from .roles import Role
+from ..clock import ClockError, iso, parse_time
+from ..model.errors import invalid
+from ..patterns import PathPattern, PatternError, path_pattern
+from ..roles import Role
 
 MAX_ENTRIES = 10_000
 BODY_CAP = 4096
@@ -38,7 +39,7 @@ def wall_iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _capped(raw: bytes | None) -> bytes | None:
+def _capped(raw: bytes | bytearray | None) -> bytes | None:
     """A copy of at most BODY_CAP bytes: never the body itself, which may be a larger
     buffer than its length (orjson over-allocates) and would pin that memory."""
     return memoryview(raw)[:BODY_CAP].tobytes() if raw else None
@@ -170,23 +171,8 @@ def _parse_json(body: str | None, truncated: bool) -> Any:
         return None
 
 
-@lru_cache(maxsize=256)
-def path_matcher(pattern: str) -> re.Pattern[str]:
-    """A path pattern as a regex: ``*`` matches anything (slashes too), ``?`` one character,
-    ``{name}`` exactly one path segment; everything else is literal."""
-    out = []
-    for token in re.split(r"(\{[^{}/]*\}|\*+|\?)", pattern):
-        if not token:
-            continue
-        if token.startswith("{") and token.endswith("}"):
-            out.append("[^/]+")
-        elif token.startswith("*"):
-            out.append(".*")
-        elif token == "?":
-            out.append(".")
-        else:
-            out.append(re.escape(token))
-    return re.compile("".join(out) + r"\Z")
+path_matcher = path_pattern
+"""A journal ``path`` filter is a pattern of :mod:`emulator.patterns` (as fault rules are)."""
 
 
 @dataclass(frozen=True)
@@ -203,6 +189,14 @@ class Query:
     limit: int | None = None
     role: str | None = None
     _methods: frozenset[str] = field(default=frozenset(), repr=False)
+    _pattern: PathPattern | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.path is not None:
+            try:
+                object.__setattr__(self, "_pattern", path_pattern(self.path))
+            except PatternError as exc:
+                raise invalid(f"'path': {exc}", "path") from None
 
     @classmethod
     def build(
@@ -262,7 +256,7 @@ class Query:
     def matches(self, entry: JournalEntry) -> bool:
         if self._methods and entry.method not in self._methods:
             return False
-        if self.path is not None and not path_matcher(self.path).match(entry.path):
+        if self._pattern is not None and not self._pattern.match(entry.path):
             return False
         if self.status is not None:
             if isinstance(self.status, int):

@@ -1,0 +1,65 @@
+"""JSON Schemas of the admin API's bodies. Event names, roles and OCPP messages come from
+the model, imported here and nowhere else in the fronts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ...model.commands import CHARGER_EVENTS, GATEWAY_EVENTS
+from ...roles import TOKEN_ROLES
+from ..schemas import ANY_ARRAY, ANY_OBJECT, INT, NUM, STR, Component, Schema, enum, obj
+
+YEAR_S = 365 * 86400
+MAX_TOKEN_TTL_S = 10 * YEAR_S
+MAX_ADVANCE_S = 20 * YEAR_S
+CLOCK = Component("Clock", obj(["mode", "rate", "now"], mode=STR, rate=NUM, now=STR))
+WITH_CLOCK = obj(["clock"], clock=CLOCK)
+
+HEALTH = obj(["status", "gateway", "chargers"], status=STR, gateway=STR, firmware=STR, chargers=INT)
+TOKEN = obj(["token", "role", "expires_at"], token=STR, role=STR, expires_at=INT)
+RESET = obj(["status", "clock"], status=STR, clock=CLOCK)
+STATE = obj(["gateway", "chargers"], gateway=ANY_OBJECT, chargers=ANY_ARRAY)
+CHARGER_EVENT = obj(
+    ["serial", "event", "state", "charger"], serial=STR, event=STR, state=STR, charger=ANY_OBJECT
+)
+GATEWAY_EVENT = obj(["event"], event=STR)
+OCPP = obj(["messages"], messages=ANY_ARRAY)
+OPENAPI = obj(["openapi", "paths"], openapi=STR, paths=ANY_OBJECT)
+
+TOKEN_REQUEST: Schema = {
+    "type": "object",
+    "required": ["role"],
+    "properties": {
+        "role": enum(TOKEN_ROLES),
+        "ttl_s": {"type": "number", "minimum": 1, "maximum": MAX_TOKEN_TTL_S},
+        "username": {"type": "string", "minLength": 1, "maxLength": 128},
+    },
+    "additionalProperties": False,
+}
+
+
+def _event(names: tuple[str, ...], description: str | None = None) -> dict[str, Any]:
+    schema = obj(["event"], event=enum(names))
+    if description:
+        schema["description"] = description
+    return schema
+
+
+CHARGER_EVENT_REQUEST = _event(
+    CHARGER_EVENTS, "The event's own fields sit beside 'event' (e.g. 'amps', 'vehicle')."
+)
+GATEWAY_EVENT_REQUEST = _event(GATEWAY_EVENTS)
+ADVANCE_REQUEST: Schema = {
+    "type": "object",
+    "properties": {
+        "seconds": {"type": "number", "minimum": 0, "maximum": MAX_ADVANCE_S},
+        "duration": {"type": "string", "example": "2h30m"},
+    },
+    "additionalProperties": False,
+}
+SET_CLOCK_REQUEST: Schema = {
+    "type": "object",
+    "required": ["time"],
+    "properties": {"time": {"type": "string", "format": "date-time"}},
+    "additionalProperties": False,
+}

@@ -1,1 +1,0 @@
-"""The HTTPS fronts: gateway routes, EV routes and the admin API, over one model."""
