@@ -14,9 +14,9 @@ import signal
 import sys
 from pathlib import Path
 
+from .fronts.server import RunningServer, start_server
 from .model.errors import ModelError
 from .runtime import Emulator, Settings
-from .fronts.server import RunningServer, start_server
 
 EXAMPLES = """\
 examples:

@@ -13,7 +13,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from .clock import parse_duration, parse_time
-from .model import commands
 from .model.commands import EV_API
 from .model.errors import invalid
 from .roles import TOKEN_ROLES
@@ -77,9 +76,8 @@ class Control:
             InvalidRequest: unknown event or bad parameter; NotFound: no such charger;
             Conflict: the charger's state does not allow it.
         """
-        command = commands.find(event, "charger")
         world = self.world
-        result = world.execute(command.name, EV_API.translate(command, params or {}), which)
+        result = world.execute(event, params or {}, which, dialect=EV_API)
         return {**result, "charger": world.charger_view(result["serial"], history=True).as_dict()}
 
     def gateway_event(self, event: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:

@@ -6,7 +6,7 @@ swaps it in only when that succeeded, so a bad scenario changes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,10 +14,12 @@ from typing import Any
 import yaml
 
 from .certs import Certificates, prepare
-from .model.faults import FaultRules
+from .control import Control
 from .fronts.journal import Journal
+from .model.faults import FaultRules
 from .model.world import World
 from .scenario.build import build_world
+from .scenario.templates import Overrides
 from .tokens import TokenAuthority
 
 DEFAULT_SCENARIO = Path(__file__).parent / "scenario" / "default.yaml"
@@ -61,26 +63,38 @@ class Emulator:
         self.certs: Certificates = prepare(settings.certs_dir, tuple(names))
         self.authority = TokenAuthority.from_dir(settings.certs_dir)
         self.journal = Journal()
-        self.world: World = self._build(self.scenario)
-        self.faults = FaultRules.from_scenario(self.scenario, self.world.seed)
+        self.control = Control(self)
+        """The operations users drive (admin API, test doubles, dashboard, ctl)."""
+        self._world_listeners: list[Callable[[World], None]] = []
+        self.world, self.overrides, self.faults = self._build(self.scenario)
 
-    def _build(self, scenario: Mapping[str, Any]) -> World:
+    def _build(self, scenario: Mapping[str, Any]) -> tuple[World, Overrides, FaultRules]:
+        """Everything a scenario makes; raises before anything is swapped in."""
         mode = self.settings.clock
         if mode is None and "mode" not in (scenario.get("clock") or {}):
             mode = self.settings.default_clock
-        return build_world(scenario, self.authority, seed=self.settings.seed, clock_mode=mode)
+        world = build_world(scenario, self.authority, seed=self.settings.seed, clock_mode=mode)
+        overrides = Overrides.from_scenario(scenario, world)
+        return world, overrides, FaultRules.from_scenario(scenario, world.seed)
 
-    def reset(self) -> World:
-        """Back to the start of the active scenario (tokens already minted stay valid)."""
-        self.world = self._build(self.scenario)
-        self.faults = FaultRules.from_scenario(self.scenario, self.world.seed)
+    def on_world(self, listener: Callable[[World], None]) -> Callable[[], None]:
+        """Call ``listener(world)`` whenever a reset or a scenario load replaces the world
+        (live views re-subscribe to the new world's change feed); returns the remover."""
+        self._world_listeners.append(listener)
+        return lambda: self._world_listeners.remove(listener)
+
+    def _swap(self, built: tuple[World, Overrides, FaultRules]) -> World:
+        self.world, self.overrides, self.faults = built
+        for listener in tuple(self._world_listeners):
+            listener(self.world)
         return self.world
 
+    def reset(self) -> World:
+        """Back to the start of the active scenario (tokens stay valid unless revoked)."""
+        return self._swap(self._build(self.scenario))
+
     def replace(self, scenario: Mapping[str, Any], text: str | None = None) -> World:
-        world = self._build(scenario)  # raises before anything changes
-        faults = FaultRules.from_scenario(scenario, world.seed)
+        built = self._build(scenario)  # raises before anything changes
         self.scenario = dict(scenario)
-        self.faults = faults
         self.scenario_text = text or yaml.safe_dump(self.scenario, sort_keys=False)
-        self.world = world
-        return world
+        return self._swap(built)

@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 
+from emulator.model.commands import EV_API
 from emulator.model.errors import ModelError
 from emulator.model.world import World
 from emulator.scenario.build import build_world
@@ -103,9 +104,9 @@ def replay(world: World, op: dict[str, Any]) -> int:
     try:
         if op["kind"] == "set_current":
             params = {k: v for k, v in op["body"].items() if k != "event"}
-            world.apply(SERIAL, "set_current", params)
+            world.execute("set_current", params, SERIAL, dialect=EV_API)
         else:
-            world.apply(SERIAL, f"{op['kind']}_charging", op["body"])
+            world.execute(f"{op['kind']}_charging", op["body"], SERIAL, dialect=EV_API)
     except ModelError as exc:
         return STATUS_OF[exc.kind]
     return 200
@@ -116,9 +117,7 @@ async def charger_state(api: Api) -> dict[str, Any]:
 
 
 def reference_state(world: World) -> dict[str, Any]:
-    from emulator.payloads import charger_state as build
-
-    return json.loads(json.dumps(build(world, world.charger(SERIAL))))
+    return json.loads(json.dumps(world.charger_view(SERIAL, history=True).as_dict()))
 
 
 @pytest.mark.parametrize("seed", [1, 2])

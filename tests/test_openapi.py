@@ -119,7 +119,7 @@ async def test_security_schemes_match_the_policy(make_api) -> None:  # type: ign
 async def test_the_document_follows_the_gateways_state(api: Api) -> None:
     """Read at request time: the EV policy and scenario overrides show up without a restart."""
     await api.post("/__emulator/gateway/events", {"event": "set_ev_min_role", "role": "owner"})
-    api.emulator.world.overrides[("status", None)] = {"captured": True}
+    api.emulator.overrides.add("status", None, {"captured": True})
     doc = await fetch(api)
     op = doc["paths"]["/ivp/pdm/charger/{sn}/status"]["get"]
     assert "owner" in op["x-min-role"]

@@ -91,7 +91,7 @@ def test_a_refused_step_is_recorded_not_raised() -> None:
           - {after: 1h, charger: a, event: plug_in}
         """
     )
-    world.apply("a", "plug_in")  # someone plugs in first (admin API)
+    world.plug_in("a")  # someone plugs in first (admin API)
     world.advance(3600)
     step = timeline_log(world).steps[0]
     assert step.status == "failed"

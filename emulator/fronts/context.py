@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
+from ..control import Control
 from ..model.errors import invalid
 from ..model.world import World
 from ..roles import Role
@@ -33,6 +34,10 @@ STARTED_KEY: web.RequestKey[float] = web.RequestKey("started", float)
 
 def emulator_of(request: web.Request) -> Emulator:
     return request.app[EMULATOR_KEY]
+
+
+def control_of(request: web.Request) -> Control:
+    return request.app[EMULATOR_KEY].control
 
 
 def world_of(request: web.Request) -> World:

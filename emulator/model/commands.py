@@ -173,7 +173,7 @@ class Param:
             schema = {
                 "oneOf": [
                     {"type": "string", "minLength": 1, "maxLength": 64},
-                    {"type": "boolean", "const": True},
+                    {"type": "boolean", "enum": [True]},
                     {
                         "type": "object",
                         "additionalProperties": False,

@@ -11,7 +11,6 @@ has moved (``sync``). Reading never changes it.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +23,7 @@ from ..tokens import TokenAuthority
 from . import commands
 from .balance import Balancer, BreakerGroup
 from .charger import Charger, ChargerSpec, Transition
-from .commands import EV_API, VehicleRequest
+from .commands import CANONICAL, Dialect, VehicleRequest
 from .errors import invalid, not_found
 from .feed import ChangeFeed, ChangeKind
 from .gateway import GatewaySpec
@@ -97,8 +96,6 @@ class World:
         self._syncing = False
         self.boot_count = 1
         self.seed = 0
-        self.overrides: dict[tuple[str, str | None], Any] = {}
-        """Response bodies a scenario substitutes, by (route name, serial or None)."""
         self.aliases: dict[str, str] = {}
         """Scenario ids (``garage``) to serials; every front accepts either."""
         self._ids: dict[str, str] = {}
@@ -370,26 +367,19 @@ class World:
             currency=self.site.currency,
         )
 
-    @property
-    def ocpp_log(self) -> Sequence[dict[str, Any]]:
-        return self.ocpp.entries
-
-    def override(self, route: str, serial: str | None, body: Any) -> Any:
-        """A scenario's replacement body for this route and charger, if it has one."""
-        for key in ((route, serial), (route, None)):
-            if key in self.overrides:
-                value = self.overrides[key]
-                if callable(value):  # a template: rendered from the model on each request
-                    return value(self, serial, body)
-                return copy.deepcopy(value)
-        return None
-
     # -- commands -------------------------------------------------------------------------
 
-    def execute(self, name: str, args: Mapping[str, Any], charger: str | None = None) -> Outcome:
-        """Run a registered command by name with canonical, untyped arguments (they are
-        checked and typed by the registry first). ``charger`` names the target of a
-        charger command.
+    def execute(
+        self,
+        name: str,
+        args: Mapping[str, Any],
+        charger: str | None = None,
+        *,
+        dialect: Dialect = CANONICAL,
+    ) -> Outcome:
+        """Run a registered command by name with untyped arguments named in the caller's
+        ``dialect`` (they are translated, checked and typed by the registry first).
+        ``charger`` names the target of a charger command.
 
         Raises:
             InvalidRequest: unknown command or a bad argument (the field is named).
@@ -398,15 +388,11 @@ class World:
         """
         if charger is None:
             command = commands.find(name, "gateway")
-            return getattr(self, command.name)(**command.bind(args))  # type: ignore[no-any-return]
+            return getattr(self, command.name)(**dialect.bind(command, args))  # type: ignore[no-any-return]
         command = commands.find(name, "charger")
         self.charger(charger)  # an unknown charger is named before a bad argument
-        return getattr(self, command.name)(charger, **command.bind(args))  # type: ignore[no-any-return]
-
-    def apply(self, serial: str, event: str, params: Mapping[str, Any] | None = None) -> Outcome:
-        """A charger command in the EV API's names (``chargingLevel``...) or canonical ones."""
-        command = commands.find(event, "charger")
-        return self.execute(command.name, EV_API.translate(command, params or {}), serial)
+        bound = dialect.bind(command, args)
+        return getattr(self, command.name)(charger, **bound)  # type: ignore[no-any-return]
 
     def _change(self, charger: Charger, event: str, change: Callable[[float], None]) -> Outcome:
         """Apply a checked change at the model's time, then rebalance what it affects."""
@@ -580,9 +566,6 @@ class World:
         self.gateway.ev_min_role = role
         return self._gateway_changed("set_ev_min_role", role=role.label)
 
-    def gateway_event(self, event: str, params: Mapping[str, Any] | None = None) -> Outcome:
-        """A gateway command by name (``reboot``, ``revoke_tokens``, ...)."""
-        return self.execute(event, params or {})
 
 
 def _check_connector(connector_id: int) -> None:

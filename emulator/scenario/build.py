@@ -24,7 +24,6 @@ from ..model.world import BreakerGroup, Site, World
 from ..roles import Role
 from ..tokens import TokenAuthority
 from .errors import BuildError
-from .templates import compile_override
 from .timeline import schedule_timeline
 
 DEFAULT_START = "2026-06-01T12:00:00Z"
@@ -117,8 +116,6 @@ def build_world(
             if exc.field and exc.field in raw:
                 path = (*path, exc.field)
             raise BuildError(path, exc) from None
-    for route, value in (scenario.get("overrides") or {}).items():
-        world.overrides[(route, None)] = compile_override(value)
     schedule_timeline(world, scenario.get("timeline") or [])
     return world
 
@@ -191,12 +188,10 @@ def add_charger(world: World, ids: IdentityMaker, index: int, raw: Mapping[str, 
         _initial(world, charger.serial, "fault", "fault", {"code": code})
     if raw.get("connected") is False:
         _initial(world, charger.serial, "connected", "disconnect", {})
-    for route, value in (raw.get("overrides") or {}).items():
-        world.overrides[(route, charger.serial)] = compile_override(value)
 
 
 def _initial(world: World, serial: str, key: str, event: str, params: dict[str, Any]) -> None:
     try:
-        world.apply(serial, event, params)
+        world.execute(event, params, serial)
     except ModelError as exc:
         raise BuildError((key,), exc) from None

@@ -15,11 +15,11 @@ import dataclasses
 import difflib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from .. import payloads
 from ..clock import iso
+from ..fronts.gateway import payloads
 from ..model.views import ChargerView, VehicleView
 from ..model.world import World
 
@@ -198,6 +198,46 @@ class _Context:
         if isinstance(value, list):
             return [self.render(item) for item in value]
         return value
+
+
+class Overrides:
+    """Response bodies a scenario substitutes, by (route name, charger serial or None).
+
+    Fronts ask :meth:`body` with the body the model built; a literal replaces it, a
+    template is rendered from the world's snapshots on every request."""
+
+    def __init__(self) -> None:
+        self._bodies: dict[tuple[str, str | None], Any] = {}
+
+    def add(self, route: str, serial: str | None, value: Any) -> None:
+        self._bodies[(route, serial)] = compile_override(value)
+
+    @property
+    def routes(self) -> set[str]:
+        return {route for route, _ in self._bodies}
+
+    def body(self, world: World, route: str, serial: str | None, built: Any) -> Any:
+        """The scenario's body for this route and charger, else ``built``."""
+        for key in ((route, serial), (route, None)):
+            if key in self._bodies:
+                value = self._bodies[key]
+                if callable(value):
+                    return value(world, serial, built)
+                return copy.deepcopy(value)
+        return built
+
+    @classmethod
+    def from_scenario(cls, scenario: Mapping[str, Any], world: World) -> Overrides:
+        """Site-wide ``overrides:`` and each charger's own (the world's chargers are in
+        the scenario's order)."""
+        overrides = cls()
+        for route, value in (scenario.get("overrides") or {}).items():
+            overrides.add(route, None, value)
+        chargers = scenario.get("chargers") or []
+        for raw, serial in zip(chargers, world.chargers, strict=True):
+            for route, value in (raw.get("overrides") or {}).items():
+                overrides.add(route, serial, value)
+        return overrides
 
 
 def compile_override(value: Any) -> Any:

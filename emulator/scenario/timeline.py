@@ -265,11 +265,16 @@ def _action(step: Mapping[str, Any], record: StepRecord):  # type: ignore[no-unt
     def run(world: World) -> None:
         try:
             if record.kind == "charger":
-                world.apply(str(step["charger"]), str(step["event"]), _charger_params(step))
+                world.execute(
+                    str(step["event"]),
+                    _charger_params(step),
+                    str(step["charger"]),
+                    dialect=SCENARIO_NAMES,
+                )
                 record.status = "done"
             elif record.kind == "gateway":
                 params = {k: v for k, v in step.items() if k not in STEP_KEYS}
-                world.gateway_event(str(step["gateway"]), params)
+                world.execute(str(step["gateway"]), params, dialect=SCENARIO_NAMES)
                 record.status = "done"
             elif record.kind == "expect":
                 results = check_expectation(world, step["expect"])

@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..control import Control
+from ..fronts.server import RunningServer, start_server
 from ..model.world import World
 from ..runtime import Emulator, Settings
-from ..fronts.server import RunningServer, start_server
 from .ca_cache import default_certs_dir, private_copy, shared_ca
 from .controls import Controls, Done
 from .sources import ScenarioSource, resolve_scenario

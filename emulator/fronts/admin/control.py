@@ -7,12 +7,8 @@ from typing import Any
 
 from aiohttp import web
 
-from ... import payloads
-from ...clock import ClockError, parse_duration, parse_time
-from ...model.errors import invalid
 from ...model.params import check_keys, number, text
-from ...roles import TOKEN_ROLES
-from ..context import emulator_of, json_object, world_of
+from ..context import control_of, emulator_of, json_object, world_of
 from ..routing import ADMIN, Param, RouteSpec
 from . import schemas as s
 from .replies import NAME, PREFIX, json_response
@@ -40,103 +36,60 @@ async def ca_pem(request: web.Request) -> web.Response:
 async def mint_token(request: web.Request) -> web.Response:
     body = await json_object(request)
     check_keys(body, {"role", "ttl_s", "username"}, "tokens")
-    role = body.get("role")
-    if role not in TOKEN_ROLES:
-        raise invalid(f"'role' must be one of {', '.join(TOKEN_ROLES)}, got {role!r}", "role")
-    ttl = number(body, "ttl_s", None, low=1, high=s.MAX_TOKEN_TTL_S) if "ttl_s" in body else None
-    username = text(body, "username", None, max_len=128) if "username" in body else None
-    world = world_of(request)
-    token = world.auth.mint(role, ttl_s=ttl, username=username)
-    claims = world.auth.check(token)
-    return json_response(
-        {"token": token, "role": role, "expires_at": payloads.ms(claims.expires_at) // 1000}
-    )
+    role = text(body, "role", max_len=32)
+    ttl = number(body, "ttl_s") if "ttl_s" in body else None
+    username = text(body, "username", max_len=128) if "username" in body else None
+    return json_response(control_of(request).mint_token(role, ttl_s=ttl, username=username))
 
 
 async def reset(request: web.Request) -> web.Response:
-    world = emulator_of(request).reset()
-    return json_response({"status": "reset", "clock": world.clock.describe()})
+    return json_response(control_of(request).reset())
 
 
 async def state(request: web.Request) -> web.Response:
-    world = world_of(request)
-    return json_response(
-        {
-            "time": world.clock.describe()["now"],
-            "clock": world.clock.describe(),
-            "gateway": {
-                "serial": world.gateway.serial,
-                "firmware": world.gateway.firmware,
-                "ev_min_role": world.gateway.ev_min_role.label,
-                "time_zone": world.gateway.time_zone,
-                "sessions": len(world.auth.sessions),
-                "boot_count": world.boot_count,
-            },
-            "chargers": [payloads.charger_state(world, c) for c in world.chargers.values()],
-        }
-    )
+    return json_response(control_of(request).state())
+
+
+async def _event(request: web.Request) -> tuple[str, dict[str, Any]]:
+    body = await json_object(request)
+    event = text(body, "event", max_len=64)
+    return event, {k: v for k, v in body.items() if k != "event"}
 
 
 async def charger_event(request: web.Request) -> web.Response:
-    world = world_of(request)
-    body = await json_object(request)
-    event = text(body, "event", max_len=64)
-    params = {k: v for k, v in body.items() if k != "event"}
-    result = world.apply(request.match_info["sn"], event, params)
-    return json_response(
-        {**result, "charger": payloads.charger_state(world, world.charger(result["serial"]))}
-    )
+    event, params = await _event(request)
+    return json_response(control_of(request).charger_event(request.match_info["sn"], event, params))
 
 
 async def gateway_event(request: web.Request) -> web.Response:
-    body = await json_object(request)
-    event = text(body, "event", max_len=64)
-    params = {k: v for k, v in body.items() if k != "event"}
-    return json_response(world_of(request).gateway_event(event, params))
+    event, params = await _event(request)
+    return json_response(control_of(request).gateway_event(event, params))
 
 
 async def advance_clock(request: web.Request) -> web.Response:
     body = await json_object(request)
     check_keys(body, {"seconds", "duration"}, "clock/advance")
-    try:
-        if "duration" in body:
-            seconds = parse_duration(body["duration"])
-        else:
-            seconds = number(body, "seconds", low=0, high=s.MAX_ADVANCE_S)
-    except ClockError as exc:
-        raise invalid(str(exc), "duration") from None
-    world = world_of(request)
-    world.advance(seconds)
-    return json_response({"clock": world.clock.describe()})
+    if "duration" in body:
+        moved = control_of(request).advance(body["duration"])
+    else:
+        moved = control_of(request).advance(number(body, "seconds", low=0))
+    return json_response({"clock": moved})
 
 
 async def set_clock(request: web.Request) -> web.Response:
     body = await json_object(request)
     check_keys(body, {"time"}, "clock/set")
-    world = world_of(request)
-    try:
-        world.set_time(parse_time(text(body, "time", max_len=64)))
-    except ClockError as exc:
-        raise invalid(str(exc), "time") from None
-    return json_response({"clock": world.clock.describe()})
+    return json_response({"clock": control_of(request).set_time(text(body, "time", max_len=64))})
 
 
 async def clock(request: web.Request) -> web.Response:
-    return json_response({"clock": world_of(request).clock.describe()})
+    return json_response({"clock": control_of(request).clock()})
 
 
 async def ocpp_log(request: web.Request) -> web.Response:
-    world = world_of(request)
-    serial = request.query.get("serial")
-    action = request.query.get("action")
-    if serial is not None:
-        serial = world.charger(serial).serial
-    entries = [
-        e
-        for e in world.ocpp_log
-        if (serial is None or e["serial"] == serial) and (action is None or e["action"] == action)
-    ]
-    return json_response({"messages": entries})
+    query = request.query
+    messages = control_of(request).ocpp(query.get("serial"), query.get("action"))
+    return json_response({"messages": messages})
 
 
 def admin(method: str, path: str, handler: Any, name: str, summary: str, **more: Any) -> RouteSpec:

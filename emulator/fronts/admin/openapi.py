@@ -26,7 +26,7 @@ async def openapi_json(request: web.Request) -> web.Response:
         surfaces=surfaces,
         ev_min_role=world.gateway.ev_min_role,
         admin_gated=bool(emulator.settings.admin_token),
-        overridden={route for route, _ in world.overrides},
+        overridden=emulator.overrides.routes,
         serials=list(world.chargers),
         server_url=f"{request.scheme}://{request.host}",
     )

@@ -3,15 +3,14 @@ the model, imported here and nowhere else in the fronts."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
-from ...model.commands import CHARGER_EVENTS, GATEWAY_EVENTS
+from ...control import MAX_ADVANCE_S, MAX_TOKEN_TTL_S
+from ...model.commands import CHARGER_COMMANDS, EV_API, GATEWAY_COMMANDS, Command
 from ...roles import TOKEN_ROLES
 from ..schemas import ANY_ARRAY, ANY_OBJECT, INT, NUM, STR, Component, Schema, enum, obj
 
-YEAR_S = 365 * 86400
-MAX_TOKEN_TTL_S = 10 * YEAR_S
-MAX_ADVANCE_S = 20 * YEAR_S
 CLOCK = Component("Clock", obj(["mode", "rate", "now"], mode=STR, rate=NUM, now=STR))
 WITH_CLOCK = obj(["clock"], clock=CLOCK)
 
@@ -38,17 +37,22 @@ TOKEN_REQUEST: Schema = {
 }
 
 
-def _event(names: tuple[str, ...], description: str | None = None) -> dict[str, Any]:
-    schema = obj(["event"], event=enum(names))
-    if description:
-        schema["description"] = description
-    return schema
+def _event(table: Mapping[str, Command], description: str) -> dict[str, Any]:
+    """One alternative per registered command: ``event`` plus that command's fields (the
+    EV API's names are accepted beside the canonical ones)."""
+    branches = []
+    for name, command in table.items():
+        branch = command.json_schema(EV_API)
+        branch["properties"] = {"event": {"type": "string", "enum": [name]}, **branch["properties"]}
+        branch["required"] = ["event", *branch.get("required", [])]
+        branches.append(branch)
+    return {"description": description, "oneOf": branches}
 
 
 CHARGER_EVENT_REQUEST = _event(
-    CHARGER_EVENTS, "The event's own fields sit beside 'event' (e.g. 'amps', 'vehicle')."
+    CHARGER_COMMANDS, "The event's own fields sit beside 'event' (e.g. 'amps', 'vehicle')."
 )
-GATEWAY_EVENT_REQUEST = _event(GATEWAY_EVENTS)
+GATEWAY_EVENT_REQUEST = _event(GATEWAY_COMMANDS, "A gateway event and its fields.")
 ADVANCE_REQUEST: Schema = {
     "type": "object",
     "properties": {

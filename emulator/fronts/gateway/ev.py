@@ -11,36 +11,38 @@ from typing import Any
 
 from aiohttp import web
 
-from ... import payloads
-from ...model.charger import Charger
+from ...model.commands import EV_API
 from ...model.params import check_keys
+from ...model.views import ChargerView
 from ...model.world import World
-from ..context import json_object, world_of
+from ..context import emulator_of, json_object, world_of
 from ..routing import EV, Param, RouteSpec
 from ..schemas import ANY_ARRAY, ANY_OBJECT, INT, STR, Schema, obj
+from . import payloads
 from . import schemas as s
 from .responses import NAME, json_response
 
 SN = "/{sn}"
-LIVE_STREAM_S = 900
 SN_PARAM = Param("sn", "charger serial or scenario id", sample="serial")
 
 
-def render(world: World, route: str, body: Any, serial: str | None = None) -> web.Response:
+def render(request: web.Request, route: str, body: Any, serial: str | None = None) -> web.Response:
     """The model's body, unless the scenario overrides this route (for this charger)."""
-    override = world.override(route, serial, body)
-    return json_response(body if override is None else override)
+    emulator = emulator_of(request)
+    return json_response(emulator.overrides.body(emulator.world, route, serial, body))
 
 
-def charger_of(request: web.Request) -> tuple[World, Charger]:
+def charger_of(request: web.Request) -> tuple[World, ChargerView]:
     world = world_of(request)
-    return world, world.charger(request.match_info["sn"])
+    return world, world.charger_view(request.match_info["sn"])
 
 
-def charger_view(name: str, build: Callable[[World, Charger], Any]) -> Callable[[web.Request], Any]:
+def charger_view(
+    name: str, build: Callable[[World, ChargerView], Any]
+) -> Callable[[web.Request], Any]:
     async def handler(request: web.Request) -> web.Response:
-        world, charger = charger_of(request)
-        return render(world, name, build(world, charger), charger.serial)
+        world, view = charger_of(request)
+        return render(request, name, build(world, view), view.serial)
 
     handler.__name__ = name
     return handler
@@ -48,47 +50,52 @@ def charger_view(name: str, build: Callable[[World, Charger], Any]) -> Callable[
 
 def site_view(name: str, build: Callable[[World], Any]) -> Callable[[web.Request], Any]:
     async def handler(request: web.Request) -> web.Response:
-        world = world_of(request)
-        return render(world, name, build(world))
+        return render(request, name, build(world_of(request)))
 
     handler.__name__ = name
     return handler
 
 
+async def _command(request: web.Request, name: str, optional: bool = True) -> tuple[World, str]:
+    """Run a charger command from the request body, in the EV API's names."""
+    world = world_of(request)
+    serial = world.charger(request.match_info["sn"]).serial
+    body = await json_object(request, optional=optional)
+    world.execute(name, body, serial, dialect=EV_API)
+    return world, serial
+
+
 async def start_charging(request: web.Request) -> web.Response:
-    world, charger = charger_of(request)
-    body = await json_object(request, optional=True)
-    world.apply(charger.serial, "start_charging", body)
-    answer = {"status": "accepted", "chargingLevel": charger.charging_level}
-    return render(world, "start_charging", answer, charger.serial)
+    world, serial = await _command(request, "start_charging")
+    answer = {"status": "accepted", "chargingLevel": world.charger_view(serial).charging_level}
+    return render(request, "start_charging", answer, serial)
 
 
 async def stop_charging(request: web.Request) -> web.Response:
-    world, charger = charger_of(request)
-    body = await json_object(request, optional=True)
-    world.apply(charger.serial, "stop_charging", body)
-    return render(world, "stop_charging", {"status": "accepted"}, charger.serial)
+    _, serial = await _command(request, "stop_charging")
+    return render(request, "stop_charging", {"status": "accepted"}, serial)
 
 
 async def trigger_message(request: web.Request) -> web.Response:
-    world, charger = charger_of(request)
+    world, view = charger_of(request)
     body = await json_object(request)
-    entry = world.trigger_message(charger.serial, body.get("requestedMessage"))
+    entry = world.trigger_message(view.serial, body.get("requestedMessage"))
     answer = {"status": "accepted", "message": entry["action"], "details": entry["payload"]}
-    return render(world, "trigger_message", answer, charger.serial)
+    return render(request, "trigger_message", answer, view.serial)
 
 
 async def put_schedule(request: web.Request) -> web.Response:
-    world, charger = charger_of(request)
+    world, view = charger_of(request)
     body = await json_object(request)
-    world.apply(charger.serial, "set_mode", schedule_params(body, charger))
-    return render(world, "put_schedule", payloads.schedule_body(world, charger), charger.serial)
+    world.execute("set_mode", schedule_params(body, view), view.serial)
+    updated = world.charger_view(view.serial)
+    return render(request, "put_schedule", payloads.schedule_body(world, updated), view.serial)
 
 
 SCHEDULE_FIELDS = {"chargingMode", "mode", "modes", "schedules", "schedule"}
 
 
-def schedule_params(body: dict[str, Any], charger: Charger) -> dict[str, Any]:
+def schedule_params(body: dict[str, Any], charger: ChargerView) -> dict[str, Any]:
     """Accept the cloud's ``{"data": {"modes": ...}}`` or a flat ``{"chargingMode": ...}``."""
     data = body["data"] if isinstance(body.get("data"), dict) else body
     check_keys(data, SCHEDULE_FIELDS, "schedule")
@@ -113,17 +120,17 @@ def enabled_mode(modes: object) -> str | None:
 
 
 async def start_live_stream(request: web.Request) -> web.Response:
-    world, charger = charger_of(request)
-    charger.live_stream_until = world.model_t + LIVE_STREAM_S
-    answer = {"status": "accepted", "sn": charger.serial, "duration_s": LIVE_STREAM_S}
-    return render(world, "start_live_stream", answer, charger.serial)
+    world, view = charger_of(request)
+    seconds = world.start_live_stream(view.serial)
+    answer = {"status": "accepted", "sn": view.serial, "duration_s": seconds}
+    return render(request, "start_live_stream", answer, view.serial)
 
 
 async def stop_live_stream(request: web.Request) -> web.Response:
-    world, charger = charger_of(request)
-    charger.live_stream_until = None
+    world, view = charger_of(request)
+    world.stop_live_stream(view.serial)
     return render(
-        world, "stop_live_stream", {"status": "accepted", "sn": charger.serial}, charger.serial
+        request, "stop_live_stream", {"status": "accepted", "sn": view.serial}, view.serial
     )
 
 

@@ -1,4 +1,4 @@
-"""JSON Schemas of the gateway's EV bodies (designed shapes, see ``emulator/payloads.py``).
+"""JSON Schemas of the gateway's EV bodies (designed shapes: ``payloads.py`` beside this).
 
 Enumerations come from the model (connector states, charge modes, slot types, OCPP
 messages), so the document cannot drift from what the emulator accepts and answers.
@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from ...model import ocpp
+from ...model.commands import CHARGER_COMMANDS, EV_API
 from ...model.schedule import SCHEDULE_TYPES, ChargeMode
 from ...model.states import ConnectorState
 from ..schemas import (
@@ -158,25 +159,8 @@ METRICS = obj(
     state=STR,
 )
 
-LEVEL: Schema = {"type": "integer", "description": "amps, within the charger's min..max"}
-CONNECTOR_ID: Schema = {"type": "integer", "minimum": 1, "maximum": 1}
-START_REQUEST: Schema = {
-    "type": "object",
-    "properties": {
-        "chargingLevel": LEVEL,
-        "charging_level": LEVEL,
-        "level": LEVEL,
-        "amps": LEVEL,
-        "connectorId": CONNECTOR_ID,
-        "connector_id": CONNECTOR_ID,
-    },
-    "additionalProperties": False,
-}
-STOP_REQUEST: Schema = {
-    "type": "object",
-    "properties": {"connectorId": INT, "connector_id": INT},
-    "additionalProperties": False,
-}
+START_REQUEST: Schema = CHARGER_COMMANDS["start_charging"].json_schema(EV_API)
+STOP_REQUEST: Schema = CHARGER_COMMANDS["stop_charging"].json_schema(EV_API)
 TRIGGER_REQUEST: Schema = obj(["requestedMessage"], requestedMessage=enum(ocpp.SUPPORTED))
 SCHEDULE_REQUEST: Schema = {
     "type": "object",

@@ -13,10 +13,9 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from .model.charger import Charger
-from .model.schedule import ChargeMode
-from .model.views import ChargerView, SessionView
-from .model.world import World
+from ...model.schedule import ChargeMode
+from ...model.views import ChargerView, SessionView
+from ...model.world import World
 
 
 def ms(t: float) -> int:
@@ -110,8 +109,7 @@ def charger_status(view: ChargerView) -> dict[str, Any]:
     }
 
 
-def status_body(world: World, charger: Charger) -> dict[str, Any]:
-    view = world.charger_view(charger)
+def status_body(world: World, view: ChargerView) -> dict[str, Any]:
     return envelope(view.at, {"chargers": [charger_status(view)]})
 
 
@@ -154,63 +152,55 @@ def charger_summary(view: ChargerView, time_zone: str) -> dict[str, Any]:
     }
 
 
-def summary_body(world: World, charger: Charger) -> dict[str, Any]:
-    view = world.charger_view(charger)
+def summary_body(world: World, view: ChargerView) -> dict[str, Any]:
     return envelope(view.at, charger_summary(view, world.gateway.time_zone))
 
 
 def chargers_body(world: World) -> dict[str, Any]:
-    tz = world.gateway.time_zone
-    rows = [charger_summary(world.charger_view(c), tz) for c in world.chargers.values()]
-    return envelope(world.model_t, rows, row_count=len(rows))
+    site = world.view()
+    rows = [charger_summary(v, site.gateway.time_zone) for v in site.chargers]
+    return envelope(site.at, rows, row_count=len(rows))
 
 
 def connectors_body(world: World) -> dict[str, Any]:
-    return {
-        "connectors": [
-            {"sn": c.serial, **connector(world.charger_view(c))} for c in world.chargers.values()
-        ]
-    }
+    return {"connectors": [{"sn": v.serial, **connector(v)} for v in world.view().chargers]}
 
 
 def devices_body(world: World) -> dict[str, Any]:
     return {
         "devices": [
             {
-                "sn": c.serial,
-                "name": c.spec.name,
+                "sn": v.serial,
+                "name": v.name,
                 "type": "EVSE",
-                "sku": c.spec.sku,
-                "mac": c.spec.mac,
-                "ip": c.spec.ip,
-                "firmware": c.spec.firmware,
-                "connected": c.connected,
-                "connection": c.spec.connection,
+                "sku": v.spec.sku,
+                "mac": v.spec.mac,
+                "ip": v.spec.ip,
+                "firmware": v.spec.firmware,
+                "connected": v.connected,
+                "connection": v.spec.connection,
             }
-            for c in world.chargers.values()
+            for v in world.view().chargers
         ]
     }
 
 
 def ev_chargers_body(world: World) -> dict[str, Any]:
-    rows = []
-    for charger in world.chargers.values():
-        view = world.charger_view(charger)
-        rows.append(
-            {
-                "serial_num": view.serial,
-                "name": view.name,
-                "state": view.state.value,
-                "connected": view.connected,
-                "plugged_in": view.plugged_in,
-                "power_w": view.power_w,
-            }
-        )
+    rows = [
+        {
+            "serial_num": v.serial,
+            "name": v.name,
+            "state": v.state.value,
+            "connected": v.connected,
+            "plugged_in": v.plugged_in,
+            "power_w": v.power_w,
+        }
+        for v in world.view().chargers
+    ]
     return {"ev_chargers": rows}
 
 
-def power_body(world: World, charger: Charger) -> dict[str, Any]:
-    view = world.charger_view(charger)
+def power_body(world: World, view: ChargerView) -> dict[str, Any]:
     return {
         "sn": view.serial,
         "timestamp": ms(view.at),
@@ -222,8 +212,7 @@ def power_body(world: World, charger: Charger) -> dict[str, Any]:
     }
 
 
-def metrics_body(world: World, charger: Charger) -> dict[str, Any]:
-    view = world.charger_view(charger)
+def metrics_body(world: World, view: ChargerView) -> dict[str, Any]:
     running = view.session if view.session is not None and view.session.active else None
     return {
         "sn": view.serial,
@@ -248,9 +237,9 @@ def session_row(session: SessionView) -> dict[str, Any]:
     }
 
 
-def sessions_body(world: World, charger: Charger) -> dict[str, Any]:
-    rows = [session_row(s) for s in world.session_history(charger.serial)]
-    return {"sn": charger.serial, "sessions": rows}
+def sessions_body(world: World, view: ChargerView) -> dict[str, Any]:
+    rows = [session_row(s) for s in world.session_history(view.serial)]
+    return {"sn": view.serial, "sessions": rows}
 
 
 MODE_KEYS = {
@@ -261,21 +250,16 @@ MODE_KEYS = {
 }
 
 
-def schedule_body(world: World, charger: Charger) -> dict[str, Any]:
+def schedule_body(world: World, view: ChargerView) -> dict[str, Any]:
     modes = {
-        key: {"enabled": charger.mode is mode, "chargingMode": mode.value}
+        key: {"enabled": view.mode is mode, "chargingMode": mode.value}
         for mode, key in MODE_KEYS.items()
     }
     return envelope(
-        world.model_t,
+        view.at,
         {
             "modes": modes,
-            "chargingMode": charger.mode.value,
-            "schedules": [slot.to_payload() for slot in charger.slots],
+            "chargingMode": view.mode.value,
+            "schedules": [slot.to_payload() for slot in view.slots],
         },
     )
-
-
-def charger_state(world: World, charger: Charger) -> dict[str, Any]:
-    """Everything the model knows about a charger (admin API, not a gateway shape)."""
-    return world.charger_view(charger, history=True).as_dict()
