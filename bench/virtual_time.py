@@ -21,8 +21,8 @@ from typing import Any
 
 from common import check_line, emit, short_mode, table
 
+from emulator.model.tokens import TokenAuthority
 from emulator.scenario.build import build_world
-from emulator.tokens import TokenAuthority
 
 TARGET_30_DAYS_S = 0.5
 DAY = 86400.0

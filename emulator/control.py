@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .clock import parse_duration, parse_time
+from .model.clock import parse_duration, parse_time
 from .model.commands import EV_API
 from .model.errors import invalid
-from .roles import TOKEN_ROLES
+from .model.roles import TOKEN_ROLES
 
 if TYPE_CHECKING:
     from .fronts.journal import JournalEntry, Query

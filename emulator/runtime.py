@@ -17,10 +17,10 @@ from .certs import Certificates, prepare
 from .control import Control
 from .fronts.journal import Journal
 from .model.faults import FaultRules
+from .model.tokens import TokenAuthority
 from .model.world import World
 from .scenario.build import build_world
 from .scenario.templates import Overrides
-from .tokens import TokenAuthority
 
 DEFAULT_SCENARIO = Path(__file__).parent / "scenario" / "default.yaml"
 

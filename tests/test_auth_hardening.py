@@ -19,12 +19,12 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.api_jws import PyJWS
 
-from emulator.auth import Caller, GatewayAuth
 from emulator.fronts.gateway.responses import UNAUTHORIZED_PAGE
-from emulator.roles import Role
-from emulator.sessions import MAX_SESSIONS, SessionStore
+from emulator.model.auth import Caller, GatewayAuth
+from emulator.model.roles import Role
+from emulator.model.sessions import MAX_SESSIONS, SessionStore
+from emulator.model.tokens import KEY_FILE, Denial, InvalidToken, TokenAuthority, load_or_create_key
 from emulator.testing import Gateway
-from emulator.tokens import KEY_FILE, Denial, InvalidToken, TokenAuthority, load_or_create_key
 
 SERIAL = "122352601815"
 T0 = 2_240_000_000.0  # 2040: far from the wall clock, so a wall-clock check would show

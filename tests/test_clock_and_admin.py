@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.clock import Clock, ClockError, parse_duration
+from emulator.model.clock import Clock, ClockError, parse_duration
 
 from .conftest import Api
 

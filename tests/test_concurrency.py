@@ -23,10 +23,10 @@ import pytest
 
 from emulator.model.commands import EV_API
 from emulator.model.errors import ModelError
+from emulator.model.tokens import TokenAuthority
 from emulator.model.world import World
 from emulator.scenario.build import build_world
 from emulator.scenario.load import load_scenario
-from emulator.tokens import TokenAuthority
 
 from .conftest import Api
 

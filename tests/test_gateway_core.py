@@ -12,7 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from emulator.certs import prepare
 from emulator.fronts.gateway.responses import UNAUTHORIZED_PAGE
-from emulator.tokens import TokenAuthority
+from emulator.model.tokens import TokenAuthority
 
 from .conftest import Api
 

@@ -452,7 +452,7 @@ async def test_hostile_json_bodies(gw: Api, target: str) -> None:
 
 
 def test_a_cached_token_verdict_is_still_judged_per_gateway_and_per_time() -> None:
-    from emulator.tokens import InvalidToken, TokenAuthority
+    from emulator.model.tokens import InvalidToken, TokenAuthority
 
     authority = TokenAuthority.ephemeral()
     token = authority.mint(role="installer", serial="122300000001", now=1000.0, ttl_s=60)

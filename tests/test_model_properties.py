@@ -16,17 +16,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from emulator.clock import Clock
 from emulator.errors import ModelError
 from emulator.model.balance import BreakerGroup
 from emulator.model.charger import ChargerSpec
+from emulator.model.clock import Clock
 from emulator.model.commands import CHARGER_COMMANDS, GATEWAY_COMMANDS
 from emulator.model.gateway import GatewaySpec
 from emulator.model.schedule import ChargeMode
 from emulator.model.solar import SolarProfile
 from emulator.model.states import TRANSITIONS
+from emulator.model.tokens import TokenAuthority
 from emulator.model.world import Site, World
-from emulator.tokens import TokenAuthority
 
 SERIALS = ("202200000001", "202200000002", "202200000003")
 AUTHORITY = TokenAuthority.ephemeral()

@@ -125,10 +125,10 @@ async def test_every_reader_sees_the_same_numbers() -> None:
 
 
 def test_the_change_feed_reports_transitions_sessions_power_and_commands() -> None:
-    from emulator.clock import Clock
     from emulator.model.charger import ChargerSpec
+    from emulator.model.clock import Clock
     from emulator.model.gateway import GatewaySpec
-    from emulator.tokens import TokenAuthority
+    from emulator.model.tokens import TokenAuthority
 
     world = World(GatewaySpec(), Clock(rate=0, start=1_780_000_000), TokenAuthority.ephemeral())
     world.add_charger(ChargerSpec("202200000001", "Garage"))
@@ -153,10 +153,10 @@ def test_the_change_feed_reports_transitions_sessions_power_and_commands() -> No
 def test_the_read_model_is_json_ready_and_immutable() -> None:
     from dataclasses import FrozenInstanceError
 
-    from emulator.clock import Clock
     from emulator.model.charger import ChargerSpec
+    from emulator.model.clock import Clock
     from emulator.model.gateway import GatewaySpec
-    from emulator.tokens import TokenAuthority
+    from emulator.model.tokens import TokenAuthority
 
     world = World(GatewaySpec(), Clock(rate=0, start=1_780_000_000), TokenAuthority.ephemeral())
     world.add_charger(ChargerSpec("202200000001", "Garage"))

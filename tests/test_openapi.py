@@ -11,7 +11,7 @@ import schemathesis
 from emulator.fronts import registry as app_module
 from emulator.fronts.registry import build_document
 from emulator.fronts.routing import ADMIN, EV, RouteSpec
-from emulator.roles import Role
+from emulator.model.roles import Role
 
 from .conftest import Api
 

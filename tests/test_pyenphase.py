@@ -7,7 +7,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pyenphase import Envoy
 from pyenphase.exceptions import EnvoyAuthenticationError
 
-from emulator.tokens import TokenAuthority
+from emulator.model.tokens import TokenAuthority
 
 from .conftest import Api
 

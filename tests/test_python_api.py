@@ -17,7 +17,7 @@ import aiohttp
 import pytest
 
 import emulator
-from emulator.clock import ClockError
+from emulator.model.clock import ClockError
 from emulator.model.errors import ModelError
 from emulator.testing import Done, Gateway, SyncGateway, default_certs_dir, resolve_scenario
 

@@ -20,7 +20,7 @@ from emulator.fronts.gateway.responses import UNAUTHORIZED_PAGE
 from emulator.fronts.middleware.admin_gate import ADMIN_HEADER
 from emulator.fronts.registry import ROUTE_TABLE
 from emulator.fronts.routing import ADMIN, EV, RouteSpec
-from emulator.roles import Role
+from emulator.model.roles import Role
 
 from .conftest import Api
 

@@ -6,11 +6,11 @@ import textwrap
 
 import pytest
 
+from emulator.model.tokens import TokenAuthority
 from emulator.scenario.build import build_world, designed_sku
 from emulator.scenario.errors import ScenarioError
 from emulator.scenario.load import load_scenario
 from emulator.scenario.timeline import timeline_log
-from emulator.tokens import TokenAuthority
 
 AUTHORITY = TokenAuthority.ephemeral()
 
@@ -110,7 +110,7 @@ def test_local_times_follow_the_time_zone_and_roll_to_the_next_day() -> None:
         """
     )
     times = [s.time for s in timeline_log(world).steps]
-    from emulator.clock import iso
+    from emulator.model.clock import iso
 
     assert [iso(t) for t in times] == [
         "2026-06-02T23:00:00Z",

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from emulator.clock import parse_duration
+from emulator.model.clock import parse_duration
 from emulator.model.solar import SolarProfile
 from emulator.runtime import DEFAULT_SCENARIO
 from emulator.scenario.load import load_scenario

@@ -15,7 +15,6 @@ import schemathesis
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
-from emulator.auth import ANONYMOUS, Caller
 from emulator.fronts.app import make_app
 from emulator.fronts.bodies import json_response
 from emulator.fronts.context import world_of
@@ -30,8 +29,9 @@ from emulator.fronts.registry import main_surfaces
 from emulator.fronts.routing import RouteSpec
 from emulator.fronts.server import start_server
 from emulator.fronts.surface import DocContext, Security, Surface
+from emulator.model.auth import ANONYMOUS, Caller
+from emulator.model.roles import Role
 from emulator.model.world import World
-from emulator.roles import Role
 from emulator.runtime import Emulator, Settings
 
 HEADERS = {"Server": "toy-cloud"}

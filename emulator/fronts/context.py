@@ -11,8 +11,8 @@ from aiohttp.web_urldispatcher import AbstractRoute
 
 from ..control import Control
 from ..model.errors import invalid
+from ..model.roles import Role
 from ..model.world import World
-from ..roles import Role
 from ..runtime import Emulator
 from .routing import RouteSpec
 from .surface import Surface

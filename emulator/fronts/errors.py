@@ -9,7 +9,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..roles import Role
+from ..model.roles import Role
 from .bodies import error_body, json_response
 from .routing import RouteSpec
 from .schemas import Component, Schema, obj

@@ -22,10 +22,10 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiMapping
 
-from ..clock import ClockError, iso, parse_time
+from ..model.clock import ClockError, iso, parse_time
 from ..model.errors import invalid
+from ..model.roles import Role
 from ..patterns import PathPattern, PatternError, path_pattern
-from ..roles import Role
 
 MAX_ENTRIES = 10_000
 BODY_CAP = 4096

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from ..roles import Role
+from ..model.roles import Role
 from .routing import Param, RouteSpec
 from .schemas import Component, Schema
 from .surface import DocContext, Surface, surface_of

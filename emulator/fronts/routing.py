@@ -15,7 +15,7 @@ from typing import Literal
 
 from aiohttp import web
 
-from ..roles import Role
+from ..model.roles import Role
 from .schemas import Schema
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]

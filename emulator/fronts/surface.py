@@ -18,11 +18,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import web
 
-from ..roles import Role
+from ..model.roles import Role
 from .routing import Handler, RouteSpec
 
 if TYPE_CHECKING:
-    from ..auth import Caller
+    from ..model.auth import Caller
     from ..model.world import World
 
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from ..roles import Role
 from .errors import invalid
+from .roles import Role
 from .schedule import ChargeMode
 
 Target = Literal["charger", "gateway"]

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..clock import ClockError, parse_duration, parse_time
 from ..patterns import PathPattern, PatternError, path_pattern
-from ..roles import Role
+from .clock import ClockError, parse_duration, parse_time
 from .errors import ModelError, invalid
+from .roles import Role
 
 if TYPE_CHECKING:
     from .world import World

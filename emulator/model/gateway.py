@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..roles import Role
+from .roles import Role
 
 DEFAULT_FIRMWARE = "D7.6.175"
 

@@ -8,7 +8,7 @@ from collections import deque
 from functools import lru_cache
 from typing import Any
 
-from ..clock import iso
+from .clock import iso
 from .errors import invalid
 from .feed import Change, ChangeKind
 from .states import ConnectorState

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..clock import iso
+from .clock import iso
 from .schedule import ChargeMode, Slot
 from .states import ConnectorState
 

@@ -16,20 +16,20 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..auth import GatewayAuth
-from ..clock import Clock
-from ..roles import Role
-from ..tokens import TokenAuthority
 from . import commands
+from .auth import GatewayAuth
 from .balance import Balancer, BreakerGroup
 from .charger import Charger, ChargerSpec, Transition
+from .clock import Clock
 from .commands import CANONICAL, Dialect, VehicleRequest
 from .errors import invalid, not_found
 from .feed import ChangeFeed, ChangeKind
 from .gateway import GatewaySpec
 from .ocpp import OcppLog, check_requested
+from .roles import Role
 from .schedule import ChargeMode, Slot, slot_from_payload
 from .solar import SolarProfile
+from .tokens import TokenAuthority
 from .vehicle import Vehicle
 from .views import (
     CURRENT_DP,

@@ -13,16 +13,16 @@ from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..clock import Clock, ClockMode, parse_time
 from ..model.charger import ChargerSpec
+from ..model.clock import Clock, ClockMode, parse_time
 from ..model.errors import ModelError, invalid
 from ..model.gateway import GatewaySpec
 from ..model.identity import IdentityMaker
+from ..model.roles import Role
 from ..model.schedule import ChargeMode, slot_from_payload
 from ..model.solar import SolarProfile
+from ..model.tokens import TokenAuthority
 from ..model.world import BreakerGroup, Site, World
-from ..roles import Role
-from ..tokens import TokenAuthority
 from .errors import BuildError
 from .timeline import schedule_timeline
 

@@ -13,7 +13,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from ..clock import ClockError, parse_duration
+from ..model.clock import ClockError, parse_duration
 from ..model.errors import ModelError
 from .errors import ScenarioError
 from .load import load_scenario

@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..model.schedule import ChargeMode
+from ..model.tokens import TokenAuthority
 from ..model.world import World
-from ..tokens import TokenAuthority
 from .build import build_world
 from .timeline import StepRecord, timeline_log
 

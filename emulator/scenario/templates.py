@@ -18,8 +18,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
-from ..clock import iso
 from ..fronts.gateway import payloads
+from ..model.clock import iso
 from ..model.views import ChargerView, VehicleView
 from ..model.world import World
 

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..clock import ClockError, iso, parse_duration, parse_time
+from ..model.clock import ClockError, iso, parse_duration, parse_time
 from ..model.commands import CHARGER_COMMANDS, EV_API, GATEWAY_COMMANDS
 from ..model.errors import ModelError
 from ..model.schedule import ChargeMode

@@ -24,12 +24,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from ..clock import ClockError, parse_time
+from ..model.clock import ClockError, parse_time
 from ..model.commands import CHARGER_COMMANDS, GATEWAY_COMMANDS
 from ..model.errors import ModelError
 from ..model.faults import Rule
 from ..model.schedule import slot_from_payload
-from ..tokens import TokenAuthority
+from ..model.tokens import TokenAuthority
 from .build import DEFAULT_START, build_world
 from .errors import BuildError, Problem
 from .source import Document, Path, describe_path

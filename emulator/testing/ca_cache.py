@@ -10,7 +10,7 @@ from collections.abc import Generator
 from pathlib import Path
 
 from ..certs import CA_FILE, CA_KEY_FILE, load_or_create_ca
-from ..tokens import KEY_FILE, load_or_create_key
+from ..model.tokens import KEY_FILE, load_or_create_key
 
 CERTS_ENV = "IQ_GATEWAY_EMULATOR_CERTS"
 SHARED_FILES = (CA_FILE, CA_KEY_FILE, KEY_FILE)

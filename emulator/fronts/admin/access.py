@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from ...auth import Caller
+from ...model.auth import Caller
+from ...model.roles import Role
 from ...model.world import World
-from ...roles import Role
 from ..gateway.access import identify
 from ..middleware.admin_gate import ADMIN_HEADER
 from ..routing import RouteSpec

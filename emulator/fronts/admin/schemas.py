@@ -8,7 +8,7 @@ from typing import Any
 
 from ...control import MAX_ADVANCE_S, MAX_TOKEN_TTL_S
 from ...model.commands import CHARGER_COMMANDS, EV_API, GATEWAY_COMMANDS, Command
-from ...roles import TOKEN_ROLES
+from ...model.roles import TOKEN_ROLES
 from ..schemas import ANY_ARRAY, ANY_OBJECT, INT, NUM, STR, Component, Schema, enum, obj
 
 CLOCK = Component("Clock", obj(["mode", "rate", "now"], mode=STR, rate=NUM, now=STR))

@@ -9,9 +9,9 @@ from typing import Any
 
 from aiohttp import web
 
-from ...auth import Caller
+from ...model.auth import Caller
+from ...model.roles import Role
 from ...model.world import World
-from ...roles import Role
 from ..context import bearer_token
 from ..routing import EV, RouteSpec
 from ..surface import DocContext, Security

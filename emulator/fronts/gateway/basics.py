@@ -7,9 +7,9 @@ from xml.sax.saxutils import escape
 
 from aiohttp import web
 
+from ...model.roles import Role
+from ...model.tokens import InvalidToken
 from ...model.world import World
-from ...roles import Role
-from ...tokens import InvalidToken
 from ..context import bearer_token, world_of
 from ..routing import RouteSpec
 from .responses import GATEWAY_HEADERS, NAME, VALID_TOKEN_PAGE, unauthorized

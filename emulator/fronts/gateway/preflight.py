@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from ...roles import Role
+from ...model.roles import Role
 from ..routing import Handler, RouteSpec
 from .responses import SERVER
 

@@ -9,9 +9,9 @@ import logging
 
 from aiohttp import web
 
-from ...clock import iso
+from ...model.clock import iso
 from ...model.faults import Rule
-from ...roles import Role
+from ...model.roles import Role
 from ..bodies import json_body
 from ..context import EMULATOR_KEY, ROLE_KEY, SURFACE_KEY
 from ..routing import Handler

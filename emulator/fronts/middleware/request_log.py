@@ -8,7 +8,7 @@ import time
 
 from aiohttp import web
 
-from ...roles import Role
+from ...model.roles import Role
 from ..context import EMULATOR_KEY, ROLE_KEY, STARTED_KEY
 from ..routing import Handler
 

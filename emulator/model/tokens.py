@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.api_jws import PyJWS
 
-from .certs import write_secret
+from ..certs import write_secret
 from .roles import TOKEN_ROLES
 
 KEY_FILE = "token-signing-key.pem"

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from .errors import ClockError
+from ..errors import ClockError
 
 __all__ = ["Clock", "ClockError", "ClockMode", "iso", "parse_duration", "parse_time"]
 
