@@ -1,0 +1,1 @@
+"""The emulated Enlighten cloud and Entrez token service."""
