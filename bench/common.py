@@ -100,11 +100,11 @@ def wait_until_up(url: str, ca_path: Path, timeout: float = 30.0, proc=None) -> 
 @contextlib.contextmanager
 def process(args: Sequence[str], **kw: Any) -> Iterator[subprocess.Popen[bytes]]:
     """A child process that is always stopped (SIGINT, then SIGKILL) on exit."""
+    kw.setdefault("cwd", ROOT)
     proc = subprocess.Popen(
         list(args),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        cwd=ROOT,
         **kw,
     )
     try:

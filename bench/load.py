@@ -3,6 +3,9 @@
     python bench/load.py --url https://localhost:9443/x --ca certs/ca.pem -c 10 -d 5
 
 Prints one JSON object: requests, rps, p50_ms, p99_ms, statuses (counts by status).
+``--header "Name: value"`` (repeatable) adds a request header. This client is the fallback
+load generator when wrk is missing (``bench/wrk.py``): it is slower than the servers it
+measures, so its figures are the client's as much as the server's.
 ``-n`` stops after that many requests (``-d`` still caps the time).
 """
 
@@ -48,9 +51,11 @@ async def run(
     duration: float,
     warmup: float,
     limit: int | None = None,
+    extra_headers: dict[str, str] | None = None,
 ) -> dict:
     context = ssl.create_default_context(cafile=ca)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers.update(extra_headers or {})
     connector = aiohttp.TCPConnector(limit=connections, ssl=context, force_close=False)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -92,6 +97,7 @@ def main() -> None:
     parser.add_argument("--url", required=True)
     parser.add_argument("--ca", required=True)
     parser.add_argument("--token")
+    parser.add_argument("--header", action="append", default=[], help="'Name: value'")
     parser.add_argument("-c", "--connections", type=int, default=10)
     parser.add_argument("-d", "--duration", type=float, default=5.0)
     parser.add_argument("-w", "--warmup", type=float, default=1.0)
@@ -106,6 +112,7 @@ def main() -> None:
             args.duration,
             args.warmup,
             args.requests,
+            dict((k.strip(), v.strip()) for k, v in (h.split(":", 1) for h in args.header)),
         )
     )
     print(json.dumps(result))

@@ -5,8 +5,9 @@
 
 Each benchmark runs in its own process (so memory and start-up figures are its own) and
 reports its checks; a check *fails the run* only when it misses its target by a wide
-margin — a ratio below half its target, or a time or size above twice its target — so a
-noisy CI machine does not turn red on a near miss. Near misses are printed as MISSED.
+margin — a ratio below half its target, or a time or size above twice its target, or past
+the check's own ``fail_at`` when it has one — so a noisy CI machine does not turn red on a
+near miss. Near misses are printed as MISSED.
 """
 
 from __future__ import annotations
@@ -35,14 +36,17 @@ WIDE_MARGIN = 2.0
 
 
 def judge(check: dict) -> str:
+    """ok, MISSED, or FAILED past the wide margin (or past the check's own ``fail_at``: a
+    floor set below today's figure while a target is known to be missed, so that noise does
+    not fail CI and a real regression still does)."""
     value, target = check["value"], check["target"]
     if check["lower_is_better"]:
         if value <= target:
             return "ok"
-        return "FAILED" if value > target * WIDE_MARGIN else "MISSED"
+        return "FAILED" if value > check.get("fail_at", target * WIDE_MARGIN) else "MISSED"
     if value >= target:
         return "ok"
-    return "FAILED" if value < target / WIDE_MARGIN else "MISSED"
+    return "FAILED" if value < check.get("fail_at", target / WIDE_MARGIN) else "MISSED"
 
 
 def run_one(name: str, short: bool) -> dict:
