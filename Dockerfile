@@ -1,6 +1,6 @@
 # IQ Gateway emulator as a CI service container.
 #
-#   docker build -t iq-gateway-emulator .
+#   docker build -t iq-gateway-emulator .      (podman build --format docker -t iq-gateway-emulator .)
 #   docker run -d -p 8443:8443 -e EMULATOR_ADMIN_TOKEN=s3cret iq-gateway-emulator
 #
 # Configuration is through EMULATOR_* environment variables only (see docs/container.md).
@@ -14,10 +14,12 @@
 ARG BASE_IMAGE=python:3.12-slim
 
 FROM ${BASE_IMAGE} AS build
-ARG PIP_INDEX_URL
-ARG PIP_EXTRA_INDEX_URL
-ARG PIP_TRUSTED_HOST
-ARG PIP_CERT
+# Empty defaults: no "missing build argument" warnings when they are not given; the RUN
+# below unsets the empty ones, so pip sees only what was passed.
+ARG PIP_INDEX_URL=
+ARG PIP_EXTRA_INDEX_URL=
+ARG PIP_TRUSTED_HOST=
+ARG PIP_CERT=
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PYTHONDONTWRITEBYTECODE=1
@@ -29,7 +31,10 @@ COPY emulator ./emulator
 # emulator (default scenario, CA, token key) from the installed package, so a data file left
 # out of the package fails the build rather than the container. pip and setuptools are not
 # needed at run time and leave the venv.
-RUN python3 -m venv /opt/venv \
+RUN for name in PIP_INDEX_URL PIP_EXTRA_INDEX_URL PIP_TRUSTED_HOST PIP_CERT; do \
+        [ -n "$(printenv "$name")" ] || unset "$name"; \
+    done \
+    && python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install --prefer-binary . \
     && cd / && /opt/venv/bin/python -c "import pathlib, tempfile; \
 from emulator.runtime import Emulator, Settings; \
@@ -54,16 +59,18 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     EMULATOR_HOST=0.0.0.0 \
     EMULATOR_PORT=8443 \
+    EMULATOR_CLOUD_PORT=9443 \
     EMULATOR_CERTS_DIR=/certs
 # Also read, unset by default: EMULATOR_SCENARIO (e.g. /scenarios/day.yaml), EMULATOR_SEED,
 # EMULATOR_CLOCK, EMULATOR_EXTRA_NAMES (comma-separated), EMULATOR_ADMIN_TOKEN.
+# EMULATOR_CLOUD_PORT=9443: the emulated Enlighten cloud and Entrez (docs/cloud.md).
 
 # /certs: the CA (ca.pem) appears here for the job to read back; keep it to reuse the CA.
 # /scenarios: mount scenario files read-only and point EMULATOR_SCENARIO at one.
 VOLUME ["/certs", "/scenarios"]
 USER emulator:emulator
 WORKDIR /scenarios
-EXPOSE 8443
+EXPOSE 8443 9443
 
 HEALTHCHECK --interval=3s --timeout=3s --start-period=20s --retries=3 \
     CMD ["/opt/venv/bin/python", "/opt/emulator/healthcheck.py"]

@@ -70,7 +70,10 @@ def https(
     timeout: float = 5.0,
 ) -> tuple[int, bytes]:
     data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    sent = dict(headers or {})
+    if data is not None:
+        sent.setdefault("Content-Type", "application/json")  # the admin API insists on it
+    request = urllib.request.Request(url, data=data, method=method, headers=sent)
     try:
         with urllib.request.urlopen(
             request, context=client_context(ca_path), timeout=timeout

@@ -12,7 +12,14 @@ import trustme
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
-DEFAULT_NAMES = ("envoy.local", "localhost", "127.0.0.1", "::1")
+DEFAULT_NAMES = (
+    "envoy.local",
+    "localhost",
+    "127.0.0.1",
+    "::1",
+    "enlighten.enphaseenergy.com",  # the emulated cloud, by Host on the gateway's port
+    "entrez.enphaseenergy.com",
+)
 CA_FILE = "ca.pem"
 CA_KEY_FILE = "ca-key.pem"
 SERVER_FILE = "server.pem"

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from .model.clock import parse_duration, parse_time
 from .model.commands import EV_API
 from .model.errors import invalid
+from .model.feed import ChangeKind
 from .model.roles import TOKEN_ROLES
 
 if TYPE_CHECKING:
     from .fronts.journal import JournalEntry, Query
     from .model.world import World
-    from .runtime import Emulator
+    from .runtime import Emulator, Rebuilt
 
 MAX_ADVANCE_S = 20 * 365 * 86400
 """The longest single clock move (20 years)."""
@@ -124,6 +125,19 @@ class Control:
         world.set_time(target)
         return world.clock.describe()
 
+    def set_rate(self, rate: float) -> dict[str, Any]:
+        """Run the clock at ``rate`` emulated seconds per real second from now on (0 stops
+        it: manual; 1: real time). The model is brought up to now first, so energy before
+        the change counts at the old rate.
+
+        Raises:
+            ClockError: a rate below 0 or above one day per second.
+        """
+        world = self.world  # synced
+        world.clock.set_rate(rate)
+        world.feed.publish(ChangeKind.CLOCK, world.now(), rate=world.clock.rate)
+        return world.clock.describe()
+
     # -- tokens and lifecycle ---------------------------------------------------------------
 
     def mint_token(
@@ -144,10 +158,13 @@ class Control:
         claims = world.auth.check(token)
         return {"token": token, "role": role, "expires_at": int(claims.expires_at)}
 
-    def reset(self, *, clear_journal: bool = False) -> dict[str, Any]:
+    def reset(
+        self, *, clear_journal: bool = False, rebuilt: Rebuilt | None = None
+    ) -> dict[str, Any]:
         """Back to the start of the active scenario (tokens stay valid unless revoked;
-        the journal is kept unless ``clear_journal``)."""
-        world = self.emulator.reset()
+        the journal is kept unless ``clear_journal``). ``rebuilt``: the start already
+        built by :meth:`Emulator.rebuild` (off the event loop)."""
+        world = self.emulator.reset(rebuilt)
         if clear_journal:
             self.emulator.journal.clear()
         return {"status": "reset", "clock": world.clock.describe()}

@@ -10,9 +10,10 @@ Installing the package is enough; every test gets its own emulator:
         ...
 
 ``iq_gateway`` is an async fixture (a :class:`emulator.testing.Gateway` in the test's event
-loop) and needs pytest-asyncio (auto or strict mode) or anyio's plugin; ``iq_gateway_sync``
-(a :class:`emulator.testing.SyncGateway` on a background thread) needs nothing. When a test
-that used one fails, its report shows the last requests the gateway received.
+loop) and needs pytest-asyncio or anyio's plugin; in pytest-asyncio's strict mode (its
+default) an ``async def`` test that takes ``iq_gateway`` is marked ``asyncio`` for you;
+``iq_gateway_sync`` (a :class:`emulator.testing.SyncGateway` on a background thread) needs
+nothing. When a test that used one fails, its report shows the last requests the gateway received.
 
 This module imports neither the emulator nor pytest-asyncio at import time: it is loaded by
 every pytest run of a project that has the package installed.
@@ -158,6 +159,27 @@ def _async_fixtures(config: pytest.Config) -> types.ModuleType:
         fixture = pytest.fixture(_iq_gateway_unavailable, name="iq_gateway")
     holder.iq_gateway = fixture  # type: ignore[attr-defined]
     return holder
+
+
+# -- async tests in pytest-asyncio's strict mode ------------------------------------------------
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> None:
+    """Mark ``async def test_...(iq_gateway)`` for pytest-asyncio, so the README's example
+    runs in a fresh project on pytest-asyncio's default (strict) mode with no setting; a
+    test marked already, or run by anyio, is left alone. Collection itself is pytest's."""
+    if not (
+        inspect.iscoroutinefunction(obj) and collector.config.pluginmanager.has_plugin("asyncio")
+    ):
+        return
+    try:
+        parameters = inspect.signature(obj).parameters
+    except (TypeError, ValueError):
+        return
+    marks = {mark.name for mark in getattr(obj, "pytestmark", [])}
+    if "iq_gateway" in parameters and not marks & {"asyncio", "anyio"}:
+        pytest.mark.asyncio(obj)
 
 
 # -- failure reports ------------------------------------------------------------------------

@@ -15,11 +15,14 @@ import yaml
 
 from .certs import Certificates, prepare
 from .control import Control
+from .fronts.cloud.reports import Reports
 from .fronts.journal import Journal
+from .model.accounts import Accounts
 from .model.faults import FaultRules
 from .model.tokens import TokenAuthority
 from .model.world import World
-from .scenario.build import build_world
+from .scenario.accounts import build_accounts, reporting_interval
+from .scenario.build import build_world, wall_minute
 from .scenario.templates import Overrides
 
 DEFAULT_SCENARIO = Path(__file__).parent / "scenario" / "default.yaml"
@@ -39,13 +42,21 @@ class Settings:
     """The clock mode when neither this nor the scenario names one (``serve``: realtime)."""
     extra_names: tuple[str, ...] = ()
     log_requests: bool = True
+    mdns: bool = False
+    """``serve --mdns``: advertise ``_enphase-envoy._tcp.local.`` (emulator/fronts/mdns.py)."""
     extra: dict[str, Any] = field(default_factory=dict)
+    cloud_port: int | None = None
+    """The cloud listener's port (``serve --cloud-port``; 0: any free one; None: none)."""
 
 
 def load_scenario_text(text: str, source: str = "<scenario>") -> dict[str, Any]:
     from .scenario.load import load_scenario
 
     return load_scenario(text, source)
+
+
+Rebuilt = tuple[Mapping[str, Any], tuple[World, Overrides, FaultRules]]
+"""A scenario and the world, overrides and fault rules built from it."""
 
 
 class Emulator:
@@ -66,16 +77,33 @@ class Emulator:
         self.control = Control(self)
         """The operations users drive (admin API, test doubles, dashboard, ctl)."""
         self._world_listeners: list[Callable[[World], None]] = []
+        self.default_start = wall_minute()
+        """Where the clock starts if the scenario does not pin clock.start: the wall time
+        at start-up (a reset goes back to it; a new scenario takes a fresh one)."""
         self.world, self.overrides, self.faults = self._build(self.scenario)
+        self.accounts, self.reports = self._cloud(self.scenario, self.world)
 
-    def _build(self, scenario: Mapping[str, Any]) -> tuple[World, Overrides, FaultRules]:
+    def _build(
+        self, scenario: Mapping[str, Any], start: float | None = None
+    ) -> tuple[World, Overrides, FaultRules]:
         """Everything a scenario makes; raises before anything is swapped in."""
         mode = self.settings.clock
         if mode is None and "mode" not in (scenario.get("clock") or {}):
             mode = self.settings.default_clock
-        world = build_world(scenario, self.authority, seed=self.settings.seed, clock_mode=mode)
+        world = build_world(
+            scenario,
+            self.authority,
+            seed=self.settings.seed,
+            clock_mode=mode,
+            default_start=self.default_start if start is None else start,
+        )
         overrides = Overrides.from_scenario(scenario, world)
         return world, overrides, FaultRules.from_scenario(scenario, world.seed)
+
+    @staticmethod
+    def _cloud(scenario: Mapping[str, Any], world: World) -> tuple[Accounts, Reports]:
+        """The cloud's view of a world: its accounts and its chargers' last reports."""
+        return build_accounts(scenario, world), Reports(reporting_interval(scenario))
 
     def on_world(self, listener: Callable[[World], None]) -> Callable[[], None]:
         """Call ``listener(world)`` whenever a reset or a scenario load replaces the world
@@ -85,16 +113,43 @@ class Emulator:
 
     def _swap(self, built: tuple[World, Overrides, FaultRules]) -> World:
         self.world, self.overrides, self.faults = built
+        self.accounts, self.reports = self._cloud(self.scenario, self.world)
         for listener in tuple(self._world_listeners):
             listener(self.world)
         return self.world
 
-    def reset(self) -> World:
-        """Back to the start of the active scenario (tokens stay valid unless revoked)."""
+    def rebuild(self) -> Rebuilt:
+        """The active scenario's start, built aside (touches nothing running, so the admin
+        API runs it in a thread and hands it to :meth:`reset` on the event loop)."""
+        scenario = self.scenario
+        return scenario, self._build(scenario)
+
+    def reset(
+        self,
+        rebuilt: Rebuilt | None = None,
+    ) -> World:
+        """Back to the start of the active scenario (tokens stay valid unless revoked).
+        A ``rebuilt`` world made before another scenario was loaded is not used."""
+        if rebuilt is not None and rebuilt[0] is self.scenario:
+            return self._swap(rebuilt[1])
         return self._swap(self._build(self.scenario))
 
-    def replace(self, scenario: Mapping[str, Any], text: str | None = None) -> World:
-        built = self._build(scenario)  # raises before anything changes
+    def prepare(
+        self, scenario: Mapping[str, Any]
+    ) -> tuple[float, tuple[World, Overrides, FaultRules]]:
+        """A scenario's new world, built aside: touches nothing running, so the admin API
+        runs it in a thread and then calls :meth:`replace` with it on the event loop."""
+        start = wall_minute()
+        return start, self._build(scenario, start)
+
+    def replace(
+        self,
+        scenario: Mapping[str, Any],
+        text: str | None = None,
+        prepared: tuple[float, tuple[World, Overrides, FaultRules]] | None = None,
+    ) -> World:
+        start, built = self.prepare(scenario) if prepared is None else prepared
+        self.default_start = start
         self.scenario = dict(scenario)
         self.scenario_text = text or yaml.safe_dump(self.scenario, sort_keys=False)
         return self._swap(built)

@@ -7,6 +7,8 @@ It follows the discovery checklist:
    owner tokens get 401): use the Enlighten cloud API instead.
 2. For each charger: ``GET /ivp/pdm/charger/{sn}/status``. A 401 here means the same.
 3. Otherwise control goes local: ``start_charging`` / ``stop_charging``.
+4. When the gateway refused and an Enlighten account is configured (``cloud=``), log in to
+   the cloud (``cloud_client.py``), find the site and its chargers, and drive them there.
 
 It is written against the real gateway's behaviour and tested against the emulator
 (``test_local_first_client.py`` next to this file). Nothing here knows about the emulator:
@@ -17,11 +19,24 @@ from __future__ import annotations
 
 import ssl
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import aiohttp
 
+if TYPE_CHECKING:  # imported when the fallback is first used: the local path needs none of it
+    from cloud_client import CloudClient
+
 Route = Literal["local", "cloud"]
+
+
+@dataclass(frozen=True)
+class CloudAccount:
+    """The Enlighten login to fall back on (the real cloud's URLs by default)."""
+
+    email: str
+    password: str
+    enlighten_url: str = "https://enlighten.enphaseenergy.com"
+    entrez_url: str = "https://entrez.enphaseenergy.com"
 
 
 class UseTheCloud(Exception):
@@ -61,8 +76,14 @@ class LocalFirstClient:
         ca_file: str | None = None,
         verify: bool = True,
         timeout_s: float = 10,
+        cloud: CloudAccount | None = None,
     ) -> None:
         self.base = f"https://{host}"
+        self.ca_file = ca_file
+        self.cloud_account = cloud
+        self._cloud: CloudClient | None = None
+        self._site: int | None = None
+        self.route: Route = "local"
         self.token = token
         if ca_file is not None:
             self._ssl: ssl.SSLContext | bool = ssl.create_default_context(cafile=ca_file)
@@ -82,6 +103,8 @@ class LocalFirstClient:
     async def __aexit__(self, *exc: object) -> None:
         if self._session is not None:
             await self._session.close()
+        if self._cloud is not None:
+            await self._cloud.__aexit__(*exc)
 
     async def _call(self, method: str, path: str, body: Any = None) -> Any:
         if self._session is None:
@@ -104,16 +127,75 @@ class LocalFirstClient:
                 status = await self._call("GET", f"/ivp/pdm/charger/{sn}/status")
                 chargers.append(_charger_info(row, status["data"]["chargers"][0]))
         except UseTheCloud as refusal:
-            return Plan("cloud", str(refusal))
+            self.route = "cloud"
+            if self.cloud_account is None:
+                return Plan("cloud", str(refusal))
+            chargers = await self._cloud_chargers()
+            return Plan("cloud", f"{refusal}; {len(chargers)} charger(s) via Enlighten", chargers)
+        self.route = "local"
         return Plan("local", f"{len(chargers)} charger(s) answer locally", chargers)
 
     async def start_charging(self, sn: str, amps: int) -> dict[str, Any]:
-        """Start (or re-level) a session at ``amps``. Raises UseTheCloud on 401."""
-        body = {"chargingLevel": amps, "connectorId": 1}
-        return await self._call("POST", f"/ivp/pdm/charger/{sn}/start_charging", body)
+        """Start (or re-level) a session at ``amps``, locally or through the cloud. Raises
+        UseTheCloud on a local 401 when no cloud account is configured."""
+        if self.route == "local":
+            body = {"chargingLevel": amps, "connectorId": 1}
+            try:
+                started: dict[str, Any] = await self._call(
+                    "POST", f"/ivp/pdm/charger/{sn}/start_charging", body
+                )
+                return started
+            except UseTheCloud:
+                if self.cloud_account is None:
+                    raise
+                self.route = "cloud"
+        cloud, site = await self._logged_in()
+        return await cloud.start_charging(site, sn, amps)
 
     async def stop_charging(self, sn: str) -> dict[str, Any]:
-        return await self._call("POST", f"/ivp/pdm/charger/{sn}/stop_charging", {})
+        if self.route == "local":
+            try:
+                stopped: dict[str, Any] = await self._call(
+                    "POST", f"/ivp/pdm/charger/{sn}/stop_charging", {}
+                )
+                return stopped
+            except UseTheCloud:
+                if self.cloud_account is None:
+                    raise
+                self.route = "cloud"
+        cloud, site = await self._logged_in()
+        return await cloud.stop_charging(site, sn)
+
+    # -- the cloud fallback -----------------------------------------------------------------
+
+    async def _logged_in(self) -> tuple[CloudClient, int]:
+        """Log in once (password; Entrez token), and find the site of this gateway."""
+        account = self.cloud_account
+        if account is None:
+            raise UseTheCloud("no cloud account configured")
+        if self._cloud is None or self._site is None:
+            from cloud_client import CloudClient  # next to this file, like this client
+
+            cloud = CloudClient(
+                enlighten_url=account.enlighten_url,
+                entrez_url=account.entrez_url,
+                ca_file=self.ca_file,
+            )
+            self._cloud = await cloud.__aenter__()
+            await cloud.login(account.email, account.password)
+            await cloud.fetch_entrez_token()
+            sites = await cloud.sites()
+            if not sites:
+                raise RuntimeError(f"{account.email} sees no site in Enlighten")
+            self._site = sites[0][0]
+        return self._cloud, self._site
+
+    async def _cloud_chargers(self) -> list[ChargerInfo]:
+        cloud, site = await self._logged_in()
+        return [
+            ChargerInfo(c.sn, c.name, c.plugged_in, c.charging, c.status)
+            for c in await cloud.status(site)
+        ]
 
 
 def _charger_info(row: dict[str, Any], status: dict[str, Any]) -> ChargerInfo:

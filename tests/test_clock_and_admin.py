@@ -46,7 +46,26 @@ def test_bad_durations(bad: object) -> None:
         parse_duration(bad)  # type: ignore[arg-type]
 
 
-async def test_clock_advance_and_set_over_https(api: Api) -> None:
+PINNED = """
+seed: 7
+clock: {start: "2026-06-01T12:00:00Z"}
+chargers: [{id: garage, max_amps: 32, voltage: 230, phases: 1}]
+"""
+"""The default scenario with its start pinned: these tests read fixed dates (the default
+manual clock starts at the wall time's minute)."""
+
+
+async def test_a_served_manual_clock_starts_at_the_wall_times_minute(api: Api) -> None:
+    import time
+
+    start = api.emulator.world.started_at
+    assert start % 60 == 0 and time.time() - 120 < start <= time.time()
+    status, _ = await api.post("/__emulator/reset")
+    assert status == 200 and api.emulator.world.started_at == start  # reset: the same start
+
+
+async def test_clock_advance_and_set_over_https(make_api) -> None:  # type: ignore[no-untyped-def]
+    api = await make_api(PINNED)
     status, body = await api.post("/__emulator/clock/advance", {"duration": "2h30m"})
     assert status == 200 and body["clock"]["now"] == "2026-06-01T14:30:00Z"
     status, body = await api.post("/__emulator/clock/set", {"time": "2026-06-02T06:00:00Z"})
@@ -61,7 +80,8 @@ async def test_clock_advance_and_set_over_https(api: Api) -> None:
     assert body["clock"] == {"mode": "manual", "rate": 0.0, "now": "2026-06-02T06:00:00Z"}
 
 
-async def test_reset_restores_the_start(api: Api) -> None:
+async def test_reset_restores_the_start(make_api) -> None:  # type: ignore[no-untyped-def]
+    api = await make_api(PINNED)
     serial = api.serial
     start = await api.state(serial)
     await api.event(serial, "plug_in")

@@ -26,11 +26,13 @@ from .context import (
     SURFACE_KEY,
     SURFACES_KEY,
 )
+from .dashboard.live import close_streams
+from .middleware.body_limit import MAX_BODY, limit_body
 from .registry import main_surfaces
 from .routing import Handler, RouteSpec
 from .surface import Middleware, Surface, claimant
 
-MAX_BODY = 1024 * 1024
+__all__ = ["MAX_BODY", "chain", "make_app"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +63,7 @@ async def enter(request: web.Request, handler: Handler) -> web.StreamResponse:
     surfaces: tuple[Surface, ...] = request.app[SURFACES_KEY]
     surface = claimant(surfaces, request.path, request.url.host)
     request[SURFACE_KEY] = surface
-    return await chain(surface.middlewares, handler)(request)
+    return await chain((*surface.middlewares, limit_body), handler)(request)
 
 
 def make_app(emulator: Emulator, surfaces: Sequence[Surface] | None = None) -> web.Application:
@@ -82,6 +84,7 @@ def make_app(emulator: Emulator, surfaces: Sequence[Surface] | None = None) -> w
             _add_routes(sub.router, surface, entries)
             app.add_domain(host, sub)
     app[ENTRIES_KEY] = entries
+    app.on_shutdown.append(close_streams)  # the dashboard's live streams end first
     app[SPECS_KEY] = {route: entry.spec for route, entry in entries.items()}
     return app
 
@@ -91,5 +94,6 @@ def _add_routes(
 ) -> None:
     for spec in surface.served():
         route = router.add_route(spec.method, spec.path, spec.handler)
-        guarded = chain((*surface.middlewares, *surface.guards), spec.handler)
+        # the body limit holds for every route, before its guards and its handler
+        guarded = chain((*surface.middlewares, limit_body, *surface.guards), spec.handler)
         entries[route] = Entry(spec, surface, guarded)

@@ -5,23 +5,29 @@ answered (401s, 404s and fault-rule answers included); ``GET /__emulator/request
 Python API (``Gateway.requests``, ``assert_called``) read it through the same
 :class:`Query`, whose ``path`` is a pattern of :mod:`emulator.patterns`, the language fault
 rules use too. The journal's own routes are not journaled. It is bounded (oldest entries
-drop first) and bodies are capped, so a long soak cannot eat memory.
+drop first) and so is each entry: bodies, the path and the query string are capped
+(BODY_CAP, PATH_CAP, QUERY_CAP), so an entry keeps at most ~10 KB whatever the client
+sends, and a long soak or a hostile client cannot eat memory. Recording is cheap (what
+dispatch already knows is passed in; nothing is decoded until read), so it is always on.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from multidict import MultiMapping
+from yarl import URL
 
+from ..model.auth import Denied
 from ..model.clock import ClockError, iso, parse_time
 from ..model.errors import invalid
 from ..model.roles import Role
@@ -30,6 +36,10 @@ from ..patterns import PathPattern, PatternError, path_pattern
 MAX_ENTRIES = 10_000
 BODY_CAP = 4096
 """Bytes of each request and response body kept (the rest is cut and flagged)."""
+PATH_CAP = 1024
+"""Characters of the path kept (a longer one is cut; ``path_size`` has its length)."""
+QUERY_CAP = 1024
+"""Characters of the raw query string kept, parsed only when read (cut at the cap)."""
 JOURNAL_PATH = "/__emulator/requests"
 FILTERS = ("method", "path", "status", "since", "limit", "role")
 
@@ -49,7 +59,7 @@ def _text(raw: bytes | None) -> str | None:
     return None if raw is None else raw.decode("utf-8", "replace")
 
 
-def _credentials(request: web.BaseRequest) -> str:
+def credentials_sent(request: web.BaseRequest) -> str:
     """What the client sent (valid or not): ``bearer``, ``cookie`` or ``none``."""
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -69,8 +79,10 @@ class JournalEntry:
     virtual_time: float
     method: str
     path: str
-    query: dict[str, Any]
-    """Query parameters; a repeated one maps to a list of its values."""
+    """The first PATH_CAP characters of the path."""
+    query_string: str
+    """The first QUERY_CAP characters of the raw (still percent-encoded) query string,
+    parsed by ``query``."""
     role: str
     """The role the request was recognised with (``anybody`` when its token was refused)."""
     credentials: str
@@ -82,8 +94,42 @@ class JournalEntry:
     response_raw: bytes | None
     request_size: int = 0
     response_size: int = 0
-    content_type: str | None = None
-    """The response's content type."""
+    content_header: str | None = None
+    """The response's Content-Type header as sent (``content_type`` is its media type)."""
+    reason: str | None = None
+    """Why the caller was refused (a :class:`~emulator.model.tokens.Denial` code, e.g.
+    ``expired``) when the answer is a 401; the client only sees the 401 page."""
+    reason_detail: str = ""
+    """The same in words (``token has expired``)."""
+    path_size: int = 0
+    query_size: int = 0
+
+    @property
+    def query(self) -> dict[str, Any]:
+        """Query parameters; a repeated one maps to a list of its values."""
+        if not self.query_string:
+            return {}
+        parsed = URL.build(query_string=self.query_string, encoded=True).query
+        return {
+            key: values[0] if len(values) == 1 else list(values)
+            for key in dict.fromkeys(parsed)
+            for values in (parsed.getall(key),)
+        }
+
+    @property
+    def path_truncated(self) -> bool:
+        return self.path_size > PATH_CAP
+
+    @property
+    def query_truncated(self) -> bool:
+        return self.query_size > QUERY_CAP
+
+    @property
+    def content_type(self) -> str | None:
+        """The response's media type (``application/json``), without parameters."""
+        if self.content_header is None:
+            return None
+        return self.content_header.partition(";")[0].strip().lower()
 
     @property
     def request_body(self) -> str | None:
@@ -104,11 +150,10 @@ class JournalEntry:
     @property
     def target(self) -> str:
         """The path with its query string, as the client asked for it."""
-        if not self.query:
+        if not self.query_string:
             return self.path
-        pairs = [
-            (k, v) for k, vs in self.query.items() for v in (vs if isinstance(vs, list) else [vs])
-        ]
+        query = self.query
+        pairs = [(k, v) for k, vs in query.items() for v in (vs if isinstance(vs, list) else [vs])]
         return self.path + "?" + "&".join(f"{k}={v}" for k, v in pairs)
 
     def json(self) -> Any:
@@ -129,6 +174,11 @@ class JournalEntry:
             "role": self.role,
             "credentials": self.credentials,
             "status": self.status,
+            "reason": self.reason,
+            "reason_detail": self.reason_detail or None,
+            "path_size": self.path_size,
+            "query_size": self.query_size,
+            "truncated_url": self.path_truncated or self.query_truncated,
             "elapsed_ms": self.elapsed_ms,
             "request": {
                 "body": self.request_body,
@@ -149,6 +199,8 @@ class JournalEntry:
             f"#{self.seq} {iso(self.virtual_time)} {self.method} {self.target} -> {self.status}"
             f" role={self.role} sent={self.credentials} {self.elapsed_ms:.1f}ms"
         )
+        if self.reason:
+            head += f" reason={self.reason}"
         extras = []
         if self.request_body:
             extras.append("req=" + _squash(self.request_body))
@@ -331,12 +383,41 @@ def _since(value: int | str | float | datetime) -> tuple[int | float, bool]:
         ) from None
 
 
+Subscriber = Callable[[JournalEntry], None]
+"""Called with each entry just after it was recorded (a live tail, a dashboard)."""
+
+log = logging.getLogger("emulator.journal")
+
+
 class Journal:
     def __init__(self, max_entries: int = MAX_ENTRIES) -> None:
         self.entries: deque[JournalEntry] = deque(maxlen=max_entries)
         self.last_seq = 0
         self.dropped = 0
         """Entries evicted because the journal was full (clearing does not count)."""
+        self._subscribers: tuple[Subscriber, ...] = ()
+
+    def subscribe(self, callback: Subscriber) -> Callable[[], None]:
+        """Call ``callback(entry)`` after every recorded entry, on the event loop, until
+        the returned function is called. A callback must be quick and must not raise (an
+        exception is logged and dropped, so one bad subscriber cannot fail a request).
+        With no subscriber recording pays one empty-tuple test."""
+        self._subscribers = (*self._subscribers, callback)
+
+        def unsubscribe() -> None:
+            subs = list(self._subscribers)
+            if callback in subs:
+                subs.remove(callback)
+                self._subscribers = tuple(subs)
+
+        return unsubscribe
+
+    def _publish(self, entry: JournalEntry) -> None:
+        for callback in self._subscribers:
+            try:
+                callback(entry)
+            except Exception:  # a subscriber's bug must not turn into the client's 500
+                log.exception("journal subscriber %r failed", callback)
 
     async def record(
         self,
@@ -345,8 +426,17 @@ class Journal:
         role: Role,
         virtual_time: float,
         elapsed_ms: float,
+        *,
+        credentials: str | None = None,
+        denied: Denied | None = None,
     ) -> None:
-        if request.path == JOURNAL_PATH or request.path.startswith(JOURNAL_PATH + "/"):
+        """Keep one answered request. ``credentials`` (``bearer``/``cookie``/``none``) and
+        ``denied`` come from the auth middleware, which judged them already; without
+        ``credentials`` the headers are read (unmatched routes, no auth middleware)."""
+        path = request.path
+        if path.startswith(JOURNAL_PATH) and (
+            len(path) == len(JOURNAL_PATH) or path[len(JOURNAL_PATH)] == "/"
+        ):
             return
         raw_request: bytes | None = None
         if request.body_exists:
@@ -357,33 +447,35 @@ class Journal:
         raw_response = response.body if isinstance(response, web.Response) else None
         if not isinstance(raw_response, bytes | bytearray):
             raw_response = None
-        query: dict[str, Any] = {}
-        if request.query_string:
-            for key in request.query:
-                values = request.query.getall(key)
-                query[key] = values[0] if len(values) == 1 else list(values)
-        if len(self.entries) == self.entries.maxlen:
+        query = request.rel_url.raw_query_string  # raw: decoding first would split "%26"
+        entries = self.entries
+        if len(entries) == entries.maxlen:
             self.dropped += 1
         self.last_seq += 1
-        self.entries.append(
-            JournalEntry(
-                self.last_seq,
-                time.time(),
-                virtual_time,
-                request.method,
-                request.path,
-                query,
-                role.label,
-                _credentials(request),
-                response.status,
-                round(elapsed_ms, 3),
-                _capped(raw_request),
-                _capped(raw_response),
-                len(raw_request) if raw_request else 0,
-                len(raw_response) if raw_response else 0,
-                response.content_type if raw_response is not None else None,
-            )
+        entry = JournalEntry(
+            self.last_seq,
+            time.time(),
+            virtual_time,
+            request.method,
+            path if len(path) <= PATH_CAP else path[:PATH_CAP],
+            query if len(query) <= QUERY_CAP else query[:QUERY_CAP],
+            role.label,
+            credentials if credentials is not None else credentials_sent(request),
+            response.status,
+            round(elapsed_ms, 3),
+            _capped(raw_request),
+            _capped(raw_response),
+            len(raw_request) if raw_request else 0,
+            len(raw_response) if raw_response else 0,
+            response.headers.get("Content-Type") if raw_response is not None else None,
+            None if denied is None else denied.reason.value,
+            "" if denied is None else denied.detail,
+            len(path),
+            len(query),
         )
+        entries.append(entry)
+        if self._subscribers:
+            self._publish(entry)
 
     def select(self, query: Query | None = None) -> list[JournalEntry]:
         return (query or Query()).select(self.entries)

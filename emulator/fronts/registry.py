@@ -12,12 +12,15 @@ from typing import Any
 
 from . import openapi
 from .admin.surface import SURFACE as ADMIN_SURFACE
+from .cloud.admin import ROUTES as CLOUD_ADMIN_ROUTES
+from .dashboard.surface import SURFACE as DASHBOARD_SURFACE
 from .gateway.surface import SURFACE as GATEWAY_SURFACE
 from .routing import RouteSpec
 from .surface import Surface, surface_of
 
-SURFACES: tuple[Surface, ...] = (GATEWAY_SURFACE, ADMIN_SURFACE)
+SURFACES: tuple[Surface, ...] = (GATEWAY_SURFACE, ADMIN_SURFACE, DASHBOARD_SURFACE)
 ROUTE_TABLE: tuple[RouteSpec, ...] = tuple(spec for s in SURFACES for spec in s.routes)
+ROUTE_TABLE += CLOUD_ADMIN_ROUTES  # the admin API's view of the emulated cloud
 
 
 def main_surfaces() -> tuple[Surface, ...]:

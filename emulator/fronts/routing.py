@@ -71,7 +71,8 @@ class RouteSpec:
     response: Schema | None = None
     """The JSON Schema of the 200 body; None: any JSON."""
     media: str = "application/json"
-    """The 200 body's content type; anything but JSON is documented without a schema."""
+    """The 200 body's content type; anything but JSON is documented without a schema; ""
+    means the answer carries no Content-Type header (documented without content)."""
     public: bool = False
     """Open even when the surface's gate is shut (the admin API's health check and CA)."""
     handler_auth: tuple[str, ...] = ()

@@ -62,9 +62,19 @@ _SESSION_TEXT = {
 }
 
 
+CALLER_CACHE_SIZE = 1024
+"""Distinct (role, username, credential) callers remembered; the cache starts over when
+full. Only the immutable answer is cached: the token's verdict is judged per request."""
+
+
 class GatewayAuth:
     """Identifies callers for one world: ``serial`` and ``now`` are the world's, read on
-    every call, so a serial change or a clock jump is seen at once."""
+    every call, so a serial change or a clock jump is seen at once.
+
+    A good credential's :class:`Caller` is shared between requests (it is immutable and
+    depends only on the claims' role and username), so a poll does not build one and
+    parse its role each time; expiry, revocation and the serial are still judged first,
+    on every request."""
 
     def __init__(
         self,
@@ -77,6 +87,17 @@ class GatewayAuth:
         self.sessions = sessions if sessions is not None else SessionStore()
         self._serial = serial
         self._now = now
+        self._callers: dict[tuple[str, str, str], Caller] = {}
+
+    def _caller(self, claims: TokenClaims, via: str) -> Caller:
+        """The shared Caller for good claims (built once per role, username and via)."""
+        key = (claims.role, claims.username, via)
+        found = self._callers.get(key)
+        if found is None:
+            if len(self._callers) >= CALLER_CACHE_SIZE:
+                self._callers.clear()
+            found = self._callers[key] = Caller(Role.parse(claims.role), claims.username, via)
+        return found
 
     def mint(self, role: str, ttl_s: float | None = None, username: str | None = None) -> str:
         return self.authority.mint(
@@ -99,7 +120,7 @@ class GatewayAuth:
                 claims = self.check(bearer)
             except InvalidToken as exc:
                 return Caller(Role.ANYBODY, via="bearer", denial=exc.reason, detail=exc.detail)
-            return Caller(Role.parse(claims.role), claims.username, "bearer")
+            return self._caller(claims, "bearer")
         if session_id:
             return self._from_session(session_id)
         return ANONYMOUS
@@ -110,8 +131,7 @@ class GatewayAuth:
         if isinstance(found, Session):
             refusal = self.authority.judge(found.claims, serial=self._serial(), now=now)
             if refusal is None:
-                claims = found.claims
-                return Caller(Role.parse(claims.role), claims.username, "cookie")
+                return self._caller(found.claims, "cookie")
             # a session lives no longer than its token: expired, revoked or other gateway
             self.sessions.end(session_id, refusal.reason)
             found = refusal.reason

@@ -8,6 +8,7 @@ second).
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -15,13 +16,34 @@ from enum import StrEnum
 
 from ..errors import ClockError
 
-__all__ = ["Clock", "ClockError", "ClockMode", "iso", "parse_duration", "parse_time"]
+__all__ = [
+    "MAX_DURATION_S",
+    "MAX_TIME",
+    "Clock",
+    "ClockError",
+    "ClockMode",
+    "check_duration",
+    "check_time",
+    "iso",
+    "parse_duration",
+    "parse_time",
+]
+
+MIN_TIME = datetime(1, 1, 1, tzinfo=UTC).timestamp()
+MAX_TIME = datetime(9999, 12, 31, 23, 59, 59, tzinfo=UTC).timestamp()
+"""The latest instant the emulator names (ISO-8601 has four-digit years); later: 400."""
+MAX_DURATION_S = 100 * 365 * 86400.0
+"""The longest duration accepted anywhere (100 years); longer, ``.inf`` or NaN: 400."""
 
 
 class ClockMode(StrEnum):
     MANUAL = "manual"
     REALTIME = "realtime"
     SCALED = "scaled"
+
+
+MAX_RATE = 86400.0
+"""The fastest clock: one emulated day per real second."""
 
 
 class Clock:
@@ -56,6 +78,7 @@ class Clock:
     def advance(self, seconds: float) -> float:
         if seconds < 0:
             raise ClockError("seconds must be >= 0: the clock never runs backwards")
+        check_time(self.now() + check_duration(seconds), "the clock")
         self._base += seconds
         return self.now()
 
@@ -67,6 +90,19 @@ class Clock:
                 "energy already delivered cannot be undone; use POST /__emulator/reset"
             )
         return self.advance(when - now)
+
+    def set_rate(self, rate: float) -> float:
+        """Run at ``rate`` from now on (0: manual, 1: real time, else scaled); the time
+        already shown is kept, so nothing jumps."""
+        if not 0 <= rate <= MAX_RATE:  # also refuses NaN
+            raise ClockError(f"the clock rate must be between 0 and {MAX_RATE:g}, got {rate!r}")
+        now = self.now()
+        self._base, self._mono0 = now, self._monotonic()
+        self.rate = float(rate)
+        self.mode = (
+            ClockMode.MANUAL if rate == 0 else ClockMode.REALTIME if rate == 1 else ClockMode.SCALED
+        )
+        return now
 
     def describe(self) -> dict[str, object]:
         return {"mode": self.mode.value, "rate": self.rate, "now": iso(self.now())}
@@ -85,7 +121,25 @@ def parse_time(text: str) -> float:
         raise ClockError(f"not an ISO-8601 time: {text!r} (e.g. 2026-06-01T18:00:00Z)") from exc
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=UTC)
-    return parsed.timestamp()
+    return check_time(parsed.timestamp(), repr(text))
+
+
+def check_time(t: float, what: str = "a time") -> float:
+    """``t`` when the emulator can name it (a finite instant up to year 9999), else
+    ClockError: every time that reaches the model goes through here."""
+    if not math.isfinite(t) or not MIN_TIME <= t <= MAX_TIME:
+        raise ClockError(f"{what} would be outside the years 1..9999 (the emulator's time range)")
+    return t
+
+
+def check_duration(seconds: float) -> float:
+    """``seconds`` when it is a finite duration up to :data:`MAX_DURATION_S`."""
+    if not math.isfinite(seconds) or seconds > MAX_DURATION_S:
+        raise ClockError(
+            f"a duration must be finite and at most {MAX_DURATION_S / 86400 / 365:.0f} years, "
+            f"got {seconds!r}"
+        )
+    return seconds
 
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -98,8 +152,13 @@ def parse_duration(value: str | int | float) -> float:
     if isinstance(value, int | float):
         if value < 0:
             raise ClockError(f"a duration cannot be negative: {value}")
-        return float(value)
+        try:
+            return check_duration(float(value))
+        except OverflowError:  # an int too large for a float
+            raise ClockError("a duration must be at most 100 years") from None
     text = str(value).strip().lower()
+    if len(text) > 64:
+        raise ClockError(f"not a duration: {text[:20]!r}... is too long (at most 64 characters)")
     if not text:
         raise ClockError("empty duration")
     total, number = 0.0, ""
@@ -116,4 +175,4 @@ def parse_duration(value: str | int | float) -> float:
             total += float(number)
     except ValueError:  # a stray character, or numbers like "." and "1.2.3"
         raise ClockError(f"not a duration: {value!r} (use e.g. 90s, 40m, 2h30m, 30d)") from None
-    return total
+    return check_duration(total)

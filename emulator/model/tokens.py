@@ -181,6 +181,25 @@ class TokenAuthority:
             claims, self._key, algorithm="ES256", headers={"kid": self.kid, "typ": "JWT"}
         )
 
+    def sign(self, claims: dict[str, Any]) -> str:
+        """An ES256 JWT of arbitrary ``claims`` (the cloud's manager and Entrez JSON
+        tokens). It has no ``aud``, so the gateway never accepts it."""
+        return jwt.encode(
+            claims, self._key, algorithm="ES256", headers={"kid": self.kid, "typ": "JWT"}
+        )
+
+    def decode(self, token: str) -> dict[str, Any] | None:
+        """The claims of a JWT this authority signed (signature checked, times not: the
+        cloud checks the session a token names instead); None for anything else."""
+        if len(token) > MAX_TOKEN_CHARS:
+            return None
+        try:
+            decoded = _JWS.decode_complete(token, self._public_key, algorithms=["ES256"])
+            claims = json.loads(decoded["payload"])
+        except (jwt.PyJWTError, ValueError, TypeError, RecursionError):
+            return None
+        return claims if isinstance(claims, dict) else None
+
     def revoke_all(self) -> int:
         """Every token minted so far stops working for good, whatever the clock says,
         and so do tokens signed with this key by an earlier run. Returns the generation

@@ -13,7 +13,7 @@ import heapq
 from dataclasses import dataclass, field
 from typing import Literal
 
-WakeKind = Literal["charger", "solar", "action"]
+WakeKind = Literal["charger", "solar", "energy", "action"]
 COMPACT_MIN = 64
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from . import commands
@@ -45,12 +45,22 @@ from .views import (
 )
 from .wakeups import Agenda
 
+if TYPE_CHECKING:  # the energy model loads on first use: start-up stays as it was
+    from .energy import ArraySpec, EnergyModel, MeteringSpec, StartCounters
+    from .energy_view import EnergyView
+    from .loads import HouseLoad
+
 CHARGER_EVENTS = commands.CHARGER_EVENTS
 GATEWAY_EVENTS = commands.GATEWAY_EVENTS
 LATEST_TIME = 221845392000.0
 """9000-01-01T00:00:00Z: the clock stops short of the calendar's end (year 9999)."""
 LIVE_STREAM_S = 900
 """How long ``start_live_stream`` asks for fast updates (15 minutes)."""
+
+DEFAULT_INVERTERS = 10
+"""[DESIGN] Microinverters of a site whose scenario does not count them."""
+MAX_PENDING_FOLDS = 256
+"""Power changes kept before the meters are built; one more builds them (the bound)."""
 
 __all__ = ["CHARGER_EVENTS", "GATEWAY_EVENTS", "BreakerGroup", "Site", "World"]
 
@@ -61,6 +71,20 @@ class Site:
     groups: dict[str, BreakerGroup] = field(default_factory=dict)
     tariff_per_kwh: float = 0.25
     currency: str = "USD"
+    metering: MeteringSpec | None = None
+    """None: metered, production CT and a net-consumption CT, one phase."""
+    inverters: int = DEFAULT_INVERTERS
+    array: ArraySpec | None = None
+    """None: ``inverters`` microinverters generated from the world's seed."""
+    house_load: HouseLoad | None = None
+    """None: the solar profile's constant ``house_load_kw``."""
+    lifetime: StartCounters | None = None
+    """None: the meters start at 0."""
+
+    @property
+    def metered(self) -> bool:
+        """The gateway has CTs (/info's imeter)."""
+        return self.metering is None or self.metering.metered
 
 
 Outcome = dict[str, Any]
@@ -85,10 +109,14 @@ class World:
         self.feed = ChangeFeed()
         self.ocpp = OcppLog()
         self.feed.subscribe(self.ocpp.on_change)
-        self.balancer = Balancer(self.chargers, self.site.groups, self.site.solar.surplus_w)
         self.agenda = Agenda()
         self.started_at = clock.now()
         self.model_t = self.started_at
+        self._energy: EnergyModel | None = None
+        self._energy_folds: list[tuple[float, float]] = []
+        """Chargers' power changes (t, total W) before anything read the meters; replayed
+        in order when the model is first needed (at most MAX_PENDING_FOLDS)."""
+        self.balancer = Balancer(self.chargers, self.site.groups, self._green_surplus_w)
         self._actions: dict[str, Callable[[World], None]] = {}
         self._action_seq = 0
         self._solar_pending: float | None = None
@@ -195,6 +223,9 @@ class World:
         elif kind == "solar":
             self._solar_pending = None
             self._rebalance(self.balancer.affected(self.balancer.green_pool()), t, "solar")
+        elif kind == "energy":
+            self.energy.fold(t, self._chargers_w())
+            self.agenda.push(self.energy.next_change(t), "energy", "meters")
         else:
             self._actions.pop(key)(self)
 
@@ -205,6 +236,7 @@ class World:
             charger.fold(t)
         demands = {c.serial: c.demand(t) for c in chargers}
         allocation = self.balancer.allocate(chargers, demands, t)
+        changed: list[Charger] = []
         for charger in chargers:
             limited = charger.serial in allocation.limited
             reason = "limited by the shared breaker" if limited else demands[charger.serial].reason
@@ -212,20 +244,77 @@ class World:
             before = charger.power_w
             charger.settle(t, allocation.amps[charger.serial], reason, cause)
             if charger.power_w != before:
+                changed.append(charger)
                 self.feed.publish(
                     ChangeKind.POWER, t, charger.serial, power_w=watts(charger.power_w)
                 )
             self.agenda.replace(charger.serial, _at_or_after(charger.next_wakeup(t), t))
+        if changed:
+            self._fold_energy(t)
+            self._share_surplus(chargers, changed, t)
         if any(c.mode is ChargeMode.GREEN and c.vehicle for c in chargers):
             self._schedule_solar(t)
+
+    def _share_surplus(self, done: list[Charger], changed: list[Charger], t: float) -> None:
+        """A charger that is not GREEN changed what the meters show left over: the GREEN
+        chargers (not just rebalanced) take the new surplus."""
+        if all(c.mode is ChargeMode.GREEN for c in changed):
+            return
+        pool = [c for c in self.balancer.green_pool() if c.vehicle and c not in done]
+        if pool:
+            self._rebalance(self.balancer.affected(pool), t, "surplus")
 
     def _schedule_solar(self, t: float) -> None:
         if self.site.solar.is_dark:
             return
-        when = self.site.solar.next_change(t)
+        when = self.energy.next_change(t)  # a solar step, a load step or midnight
         if self._solar_pending is None or self._solar_pending > when:
             self._solar_pending = when
             self.agenda.push(when, "solar", "sun")
+
+    @property
+    def energy(self) -> EnergyModel:
+        """The site's meters. Built on first use (start-up stays as cheap as before the
+        meters existed): the chargers' power changes so far are replayed into it, which
+        gives the very same counters, since ``fold`` integrates exactly. From then on it
+        is folded at every power change and woken at each of its own change points
+        (solar step, load step, local midnight) to keep reads O(1)."""
+        if self._energy is None:
+            from .energy import ArraySpec, EnergyModel, MeteringSpec
+            from .loads import ConstantLoad
+
+            site = self.site
+            model = EnergyModel(
+                site.metering or MeteringSpec(),
+                site.array or ArraySpec.generate(site.inverters, self.seed),
+                site.solar,
+                site.house_load or ConstantLoad(site.solar.house_load_w),
+                self.tz,
+                self.started_at,
+                site.lifetime,
+            )
+            for t, chargers_w in self._energy_folds:
+                model.fold(t, chargers_w)
+            self._energy_folds.clear()
+            self._energy = model
+            self.agenda.push(model.next_change(self.model_t), "energy", "meters")
+        return self._energy
+
+    def _fold_energy(self, t: float) -> None:
+        """Bank the meters up to ``t`` at the chargers' old power; take the new one."""
+        if self._energy is not None or len(self._energy_folds) >= MAX_PENDING_FOLDS:
+            self.energy.fold(t, self._chargers_w())
+        else:
+            self._energy_folds.append((t, self._chargers_w()))
+
+    def _chargers_w(self) -> float:
+        return sum(c.power_w for c in self.chargers.values())
+
+    def _green_surplus_w(self, t: float) -> float:
+        """What GREEN chargers may share: production - house load - the other chargers,
+        in the meters' own numbers."""
+        others = sum(c.power_w for c in self.chargers.values() if c.mode is not ChargeMode.GREEN)
+        return self.energy.green_surplus_w(t, others)
 
     def _on_transition(self, charger: Charger, transition: Transition) -> None:
         self.feed.publish(
@@ -355,6 +444,10 @@ class World:
             boot_count=self.boot_count,
             sessions=len(self.auth.sessions),
         )
+
+    def energy_view(self) -> EnergyView:
+        """The meters and inverters now (what the production and meter routes show)."""
+        return self.energy.view(self.model_t)
 
     def view(self, *, history: bool = False) -> SiteView:
         """A snapshot of the whole site now (with each charger's history if asked)."""
@@ -565,7 +658,6 @@ class World:
         self.sync()
         self.gateway.ev_min_role = role
         return self._gateway_changed("set_ev_min_role", role=role.label)
-
 
 
 def _check_connector(connector_id: int) -> None:

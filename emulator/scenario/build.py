@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import time
 from collections.abc import Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,20 +28,30 @@ from .errors import BuildError
 from .timeline import schedule_timeline
 
 DEFAULT_START = "2026-06-01T12:00:00Z"
-"""Where manual and scaled clocks start unless the scenario says otherwise."""
+"""Where the headless ``run`` and the validator's dry run start a scenario that does not
+pin ``clock.start``: their output must not depend on when they ran."""
 DEFAULT_FAULT_CODE = "GroundFailure"
 
 
-def make_clock(spec: Mapping[str, Any], override: str | None = None) -> Clock:
+def wall_minute() -> float:
+    """Now, rounded down to the minute: where a served manual or scaled clock starts
+    unless the scenario pins ``clock.start``, so a token minted at once does not look
+    expired (or issued in the future) to a client that compares it with wall time."""
+    return float(int(time.time()) // 60 * 60)
+
+
+def make_clock(
+    spec: Mapping[str, Any], override: str | None = None, default_start: float | None = None
+) -> Clock:
     mode = ClockMode(override or spec.get("mode", ClockMode.MANUAL))
-    start = spec.get("start")
+    start: Any = spec.get("start")
     if start is None and mode is not ClockMode.REALTIME:
-        start = DEFAULT_START
+        start = wall_minute() if default_start is None else default_start
     rate = spec.get("rate")
     if mode is ClockMode.SCALED and rate is None:
         rate = 60.0  # --clock scaled over a scenario that names no rate: a minute a second
     return Clock(
-        start=None if start is None else parse_time(str(start)),
+        start=start if start is None or isinstance(start, float) else parse_time(str(start)),
         mode=mode,
         rate=rate if mode is ClockMode.SCALED else None,
     )
@@ -67,7 +78,10 @@ def build_world(
     *,
     seed: int | None = None,
     clock_mode: str | None = None,
+    default_start: float | None = None,
 ) -> World:
+    """``default_start``: where the clock starts if the scenario does not say (default:
+    the wall time's minute, see :func:`wall_minute`)."""
     seed = int(scenario.get("seed", 0) if seed is None else seed)
     ids = IdentityMaker(seed)
     gw = dict(scenario.get("gateway") or {})
@@ -98,9 +112,11 @@ def build_world(
     )
     if "currency" in site_spec:
         site.currency = str(site_spec["currency"])
+    if ENERGY_KEYS & site_spec.keys():
+        _site_energy(site, site_spec, tz)
     world = World(
         gateway,
-        make_clock(scenario.get("clock") or {}, clock_mode),
+        make_clock(scenario.get("clock") or {}, clock_mode, default_start),
         authority,
         site,
         vehicles=scenario.get("vehicles") or {},
@@ -118,6 +134,31 @@ def build_world(
             raise BuildError(path, exc) from None
     schedule_timeline(world, scenario.get("timeline") or [])
     return world
+
+
+ENERGY_KEYS = frozenset({"metering", "inverters", "house_load", "lifetime"})
+"""``site`` keys of the energy side; without them the defaults apply (and the energy
+modules are not even loaded at start-up)."""
+
+
+def _site_energy(site: Site, spec: Mapping[str, Any], tz: ZoneInfo) -> None:
+    from .site_energy import site_energy
+
+    try:
+        energy = site_energy(spec, tz)
+    except ModelError as exc:
+        raise BuildError(("site", _energy_key(exc.field)), exc) from None
+    site.metering, site.inverters = energy.metering, energy.inverters
+    site.lifetime, site.house_load = energy.lifetime, energy.house_load
+
+
+def _energy_key(field: str | None) -> str:
+    """The ``site`` key a refused energy value came from."""
+    if field in ("house_load", "csv", "steps", "hourly"):
+        return "house_load"
+    if field in ("inverters", "lifetime"):
+        return field
+    return "metering"
 
 
 HARDWARE_KEYS = (

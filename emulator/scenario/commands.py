@@ -3,8 +3,9 @@
 ``python -m emulator validate FILE...`` prints ``FILE: ok`` per good file, or every problem
 as ``FILE:LINE:COL: message`` on stderr, and exits 1 if any file has one.
 ``python -m emulator run FILE --until 24h`` runs the timeline on a manual clock and prints
-a report (states, power and energy; expectation results); it exits 1 when an expectation
-fails or a step is refused, and 2 when the file is invalid.
+a report (states, power and energy; expectation results; ``--format json`` or ``junit``
+for CI); it exits 1 when an expectation fails or a step is refused, and 2 when the file is
+invalid.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ..model.clock import ClockError, parse_duration
 from ..model.errors import ModelError
 from .errors import ScenarioError
 from .load import load_scenario
+from .reports import report_json, report_junit
 from .runner import format_report, run_scenario
 
 
@@ -41,7 +43,7 @@ def validate_files(files: list[Path]) -> int:
     return 1 if failed else 0
 
 
-def run_file(path: Path, until: str) -> int:
+def run_file(path: Path, until: str, fmt: str = "text") -> int:
     try:
         seconds = parse_duration(until)
     except ClockError as exc:
@@ -61,11 +63,12 @@ def run_file(path: Path, until: str) -> int:
     except ModelError as exc:  # validated, so only a model refusal we did not foresee
         print(f"{path}: {exc.message}", file=sys.stderr)
         return 2
-    sys.stdout.write(format_report(result, str(path), until))
+    report = {"text": format_report, "json": report_json, "junit": report_junit}[fmt]
+    sys.stdout.write(report(result, str(path), until))
     return 1 if result.failed else 0
 
 
 def run_command(args: argparse.Namespace) -> int:
     if args.command == "validate":
         return validate_files(list(args.files))
-    return run_file(args.file, args.until)
+    return run_file(args.file, args.until, getattr(args, "format", "text"))

@@ -14,8 +14,11 @@ import yaml
 from .errors import Problem, ScenarioError
 from .source import TooLarge, describe_path, parse
 from .validate import check
+from .yaml_words import explain
 
 MAX_TEXT = 1024 * 1024
+MAX_PROBLEMS = 200
+"""At most this many problems are listed, then one saying how many more (docs/limits.md)."""
 
 
 def load_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
@@ -27,9 +30,7 @@ def load_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
     try:
         doc = parse(text)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        what = " ".join(x for x in (exc.context, exc.problem) if x)
+        line, column, what = explain(exc, text)  # plain words for indentation mistakes
         raise ScenarioError(
             [Problem(source, line, column, "", f"not valid YAML: {what}")]
         ) from None
@@ -43,6 +44,13 @@ def load_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
             [Problem(source, 1, 1, "", "the document expands to too many values (aliases?)")]
         ) from None
     problems = check(doc, source)
+    if len(problems) > MAX_PROBLEMS:
+        last = problems[MAX_PROBLEMS - 1]
+        more = len(problems) - MAX_PROBLEMS
+        problems = [
+            *problems[:MAX_PROBLEMS],
+            Problem(source, last.line, last.column, "", f"... and {more} more problems"),
+        ]
     if problems:
         raise ScenarioError(problems)
     data: dict[str, Any] = doc.data

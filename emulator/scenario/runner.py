@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from ..model.clock import parse_time
 from ..model.schedule import ChargeMode
 from ..model.tokens import TokenAuthority
 from ..model.world import World
-from .build import build_world
+from .build import DEFAULT_START, build_world
 from .timeline import StepRecord, timeline_log
 
 
@@ -97,7 +98,12 @@ def _outcome(record: StepRecord) -> str:
 
 
 def run_scenario(scenario: Mapping[str, Any], until_s: float) -> RunResult:
-    world = build_world(scenario, TokenAuthority.ephemeral(), clock_mode="manual")
+    world = build_world(
+        scenario,
+        TokenAuthority.ephemeral(),
+        clock_mode="manual",
+        default_start=parse_time(DEFAULT_START),  # the report never depends on the day it ran
+    )
     start = world.started_at
     columns = {world.charger_id(serial): serial for serial in world.chargers}
     result = RunResult(world, start, start + until_s, columns)

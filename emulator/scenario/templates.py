@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from ..fronts.gateway import payloads
+from ..fronts.gateway.energy_names import ROUTE_NAMES as ENERGY_ROUTE_NAMES
 from ..model.clock import iso
 from ..model.views import ChargerView, VehicleView
 from ..model.world import World
@@ -41,9 +42,19 @@ PER_CHARGER_ROUTES = (
     "sessions",
     "start_live_stream",
     "stop_live_stream",
+    "cloud_charger_summary",  # the emulated cloud (emulator/fronts/cloud/ev.py)
 )
-SITE_ROUTES = ("chargers", "connectors", "devices", "ev_chargers")
-"""Route names (``RouteSpec.name`` in emulator/http/ev_routes.py) a scenario may override."""
+SITE_ROUTES = (
+    "chargers",
+    "connectors",
+    "devices",
+    "ev_chargers",
+    *ENERGY_ROUTE_NAMES.values(),
+    "cloud_status",  # the emulated cloud's site-wide bodies (emulator/fronts/cloud/ev.py)
+    "cloud_summary",
+)
+"""Route names (``RouteSpec.name`` in emulator/fronts/gateway/ev.py and energy.py) a
+scenario may override; the energy routes' names come from their route table."""
 
 
 CHARGER_FIELDS: dict[str, Callable[[ChargerView], Any]] = {

@@ -17,9 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from ..model.clock import ClockError, iso, parse_duration, parse_time
+from ..model.clock import ClockError, check_time, iso, parse_duration, parse_time
 from ..model.commands import CHARGER_COMMANDS, EV_API, GATEWAY_COMMANDS
 from ..model.errors import ModelError
+from ..model.feed import ChangeKind
 from ..model.schedule import ChargeMode
 from ..model.views import ChargerView
 from ..model.world import World
@@ -38,6 +39,9 @@ GATEWAY_EVENT_PARAMS: dict[str, frozenset[str]] = {
 STEP_KEYS = frozenset({"at", "after", "note", "charger", "event", "gateway", "expect"})
 RANGE_FIELDS = ("power_w", "amps", "charging_level", "session_wh", "lifetime_wh", "soc")
 FLAG_FIELDS = ("plugged_in", "charging", "connected")
+MAX_SPAN_DAYS = 366
+"""A timeline ends at most this many days after the clock start (docs/limits.md)."""
+MAX_SPAN_S = MAX_SPAN_DAYS * 86400.0
 
 
 class StepTimeError(ValueError):
@@ -75,6 +79,13 @@ def step_times(
     for index, step in enumerate(steps):
         try:
             when = _step_time(index, step, previous, tz)
+            if when - start > MAX_SPAN_S:
+                raise StepTimeError(
+                    index,
+                    "after" if "after" in step else "at",
+                    f"{iso(when)} is more than {MAX_SPAN_DAYS} days after the clock start "
+                    f"({iso(start)}): a timeline spans at most {MAX_SPAN_DAYS} days",
+                )
         except StepTimeError as exc:
             if errors is None:
                 raise
@@ -91,7 +102,7 @@ def _step_time(index: int, step: Mapping[str, Any], previous: float, tz: ZoneInf
         if ":" in text and "-" not in text:
             try:
                 return next_local(previous, text, tz)
-            except ValueError:
+            except (ValueError, OverflowError):
                 raise StepTimeError(index, "at", f"not a local time 'HH:MM': {text!r}") from None
         try:
             when = parse_time(text)
@@ -108,7 +119,7 @@ def _step_time(index: int, step: Mapping[str, Any], previous: float, tz: ZoneInf
         return when
     if "after" in step:
         try:
-            return previous + parse_duration(step["after"])
+            return check_time(previous + parse_duration(step["after"]), "the step's time")
         except ClockError as exc:
             raise StepTimeError(index, "after", str(exc)) from None
     return previous
@@ -287,6 +298,8 @@ def _action(step: Mapping[str, Any], record: StepRecord):  # type: ignore[no-unt
         except ModelError as exc:
             record.status, record.message = "failed", exc.message
             log.info("step %d (%s) refused: %s", record.index, record.label, exc.message)
+        # the outcome on the change feed: serve --scenario prints it, the dashboard redraws
+        world.feed.publish(ChangeKind.STEP, world.model_t, step=record.as_dict())
 
     return run
 

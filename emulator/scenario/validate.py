@@ -44,6 +44,9 @@ from .timeline import (
     timeline_log,
 )
 
+DRY_RUN_DAYS = 31
+"""The dry run follows the model this far past the clock start; later steps are checked
+for structure and meaning only (docs/limits.md)."""
 SCHEMA_FILE = FilePath(__file__).resolve().parent.parent / "schema" / "scenario.json"
 HARDWARE_DEFAULTS = {"min_amps": 6, "max_amps": 32, "breaker_rating": 40}
 TYPE_NAMES = {
@@ -94,7 +97,9 @@ class Checker:
         self.data: dict[str, Any] = doc.data
         self.source = source
         self.problems: list[Problem] = []
-        self._flagged: list[Path] = []
+        self._flagged: set[Path] = set()
+        """Every flagged path and all its prefixes: :meth:`clean` is one look-up."""
+        self.sorted_refs: tuple[str, ...] = ()
 
     # -- recording ------------------------------------------------------------------------
 
@@ -108,7 +113,9 @@ class Checker:
         self.problems.append(
             Problem(self.source, mark.line, mark.column, describe_path(path), message)
         )
-        self._flagged.append(tuple(path))
+        flagged = tuple(path)
+        for end in range(len(flagged) + 1):
+            self._flagged.add(flagged[:end])
 
     def note(self, path: Path, message: str, *, key: bool = False) -> None:
         """Record a problem whose message already says where (the schema's)."""
@@ -116,8 +123,7 @@ class Checker:
 
     def clean(self, path: Path) -> bool:
         """No problem was reported at or under ``path`` (its parts can be checked further)."""
-        n = len(path)
-        return not any(p[:n] == tuple(path) for p in self._flagged)
+        return tuple(path) not in self._flagged
 
     def run(self) -> list[Problem]:
         for path, _mark in self.doc.duplicates:
@@ -208,13 +214,9 @@ class Checker:
         elif keyword == "maxLength":
             self.note(path, f"{where} is too long (at most {expected} characters)")
         elif keyword == "minItems":
-            self.note(
-                path, f"{where} needs at least {expected} item(s), got {len(value)}"
-            )
+            self.note(path, f"{where} needs at least {expected} item(s), got {len(value)}")
         elif keyword == "maxItems":
-            self.note(
-                path, f"{where} takes at most {expected} items, got {len(value)}"
-            )
+            self.note(path, f"{where} takes at most {expected} items, got {len(value)}")
         elif keyword == "minProperties":
             self.note(path, f"{where} must not be empty (give min and/or max)")
         else:  # a keyword added to the schema later: jsonschema's own words
@@ -245,11 +247,15 @@ class Checker:
         self.breakers = self.site(_map(data.get("site")))
         self.presets = set(_map(data.get("vehicles")))
         self.solar(_map(data.get("solar")))
+        self.site_energy(_map(data.get("site")), _map(data.get("solar")))
         self.ranges: dict[str, tuple[int, int]] = {}
-        self.chargers(_list(data.get("chargers")))
+        # Past its schema limit (already reported) a list is checked no further: the
+        # checks' cost stays bounded by the documented limits.
+        self.chargers(_bounded(data.get("chargers"), "chargers"))
         self.overrides(("overrides",), _map(data.get("overrides")), per_charger=None)
-        self.timeline(_list(data.get("timeline")))
-        self.faults(_list(data.get("faults")))
+        self.timeline(_bounded(data.get("timeline"), "timeline"))
+        self.faults(_bounded(data.get("faults"), "faults"))
+        self.accounts(_map(data.get("accounts")))
 
     def gateway(self, gw: Mapping[str, Any]) -> None:
         zone = gw.get("time_zone")
@@ -304,6 +310,46 @@ class Checker:
         ):
             self.add(("solar", "sunset"), f"solar.sunset ({set_}) must be after sunrise ({rise})")
 
+    def site_energy(self, site: Mapping[str, Any], solar: Mapping[str, Any]) -> None:
+        """The site's metering, load and counters as the model takes them; a load CSV is
+        read (next to the scenario file) and its path made absolute for the build."""
+        if not {"metering", "house_load", "lifetime"} & site.keys():
+            return
+        from .site_energy import csv_path, metering, read_csv_load, site_energy
+
+        load = site.get("house_load")
+        if isinstance(load, dict) and self.clean(("site", "house_load")):
+            given = [k for k in ("watts", "hourly_w", "csv") if k in load]
+            if len(given) != 1:
+                which = f" (not {' and '.join(given)})" if given else ""
+                self.add(("site", "house_load"), f"give one of watts, hourly_w or csv{which}")
+            elif isinstance(load.get("csv"), str):
+                path = csv_path(load["csv"], _base_dir(self.source))
+                try:
+                    read_csv_load(path)
+                except ModelError as exc:
+                    self.add(("site", "house_load", "csv"), exc.message)
+                else:
+                    load["csv"] = str(path.resolve())
+            if "house_load_kw" in solar:
+                self.add(
+                    ("solar", "house_load_kw"),
+                    "the house load is given twice: keep site.house_load, drop solar.house_load_kw",
+                    key=True,
+                )
+        meters = site.get("metering")
+        if isinstance(meters, Mapping) and self.clean(("site", "metering")):
+            try:
+                metering(meters)
+            except ModelError as exc:
+                key = exc.field if exc.field in meters else None
+                self.add(("site", "metering", *((key,) if key else ())), exc.message)
+        if isinstance(site.get("lifetime"), Mapping) and self.clean(("site", "lifetime")):
+            try:
+                site_energy({"lifetime": site["lifetime"]}, self.tz)
+            except ModelError as exc:
+                self.add(("site", "lifetime"), exc.message)
+
     def chargers(self, chargers: list[Any]) -> None:
         self.ids: dict[str, int] = {}
         serials: dict[str, int] = {}
@@ -311,6 +357,7 @@ class Checker:
         for raw in chargers:
             if isinstance(raw, Mapping):
                 self.refs.update(v for k in ("id", "serial") if isinstance(v := raw.get(k), str))
+        self.sorted_refs = tuple(sorted(self.refs))
         for index, raw in enumerate(chargers):
             if not isinstance(raw, Mapping):
                 continue
@@ -419,7 +466,7 @@ class Checker:
             self.add(target, f"{describe_path(path[:-2])}.{exc.message}")
 
     def overrides(self, path: Path, overrides: Mapping[str, Any], per_charger: bool | None) -> None:
-        refs = tuple(sorted(self.refs))
+        refs = self.sorted_refs
         for route, value in overrides.items():
             if route in SITE_ROUTES and per_charger:
                 self.add(
@@ -550,11 +597,24 @@ class Checker:
                 target = (*here, exc.field) if exc.field is not None and exc.field in raw else here
                 self.add(target, f"faults[{index}]: {exc.message}")
 
+    def accounts(self, section: Mapping[str, Any]) -> None:
+        """Cloud accounts: one per email, case-insensitively (see scenario/accounts.py)."""
+        seen: set[str] = set()
+        for index, raw in enumerate(_list(section.get("users"))):
+            here: Path = ("accounts", "users", index, "email")
+            if not isinstance(raw, Mapping) or not isinstance(raw.get("email"), str):
+                continue
+            email = raw["email"].strip().lower()
+            if email in seen and self.clean(here):
+                self.add(here, f"two accounts share the email {email!r}")
+            seen.add(email)
+
     # -- pass 3: a dry run ----------------------------------------------------------------
 
     def dry_run(self) -> None:
         try:
-            world = build_world(self.data, _authority(), clock_mode="manual")
+            start = parse_time(DEFAULT_START)  # a verdict must not depend on the day
+            world = build_world(self.data, _authority(), clock_mode="manual", default_start=start)
         except BuildError as exc:
             self.add(exc.path, f"{describe_path(exc.path)}: {exc.message}")
             return
@@ -563,7 +623,8 @@ class Checker:
             return
         log = timeline_log(world)
         if log.steps:
-            world.sync(until=max(s.time for s in log.steps))
+            horizon = world.started_at + DRY_RUN_DAYS * 86400.0
+            world.sync(until=min(max(s.time for s in log.steps), horizon))
         for record in log.steps:
             if record.status == "failed":
                 self.add(
@@ -577,12 +638,25 @@ def _authority() -> TokenAuthority:
     return TokenAuthority.ephemeral()
 
 
+def _base_dir(source: str) -> FilePath | None:
+    """The scenario file's folder, when the source names a file."""
+    path = FilePath(source)
+    return path.parent if path.is_file() else None
+
+
 def _map(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
 def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
+
+
+def _bounded(value: Any, section: str) -> list[Any]:
+    """The section's list cut at its schema ``maxItems`` (past it the schema complained)."""
+    limit = schema()["properties"][section].get("maxItems")
+    items = _list(value)
+    return items[:limit] if isinstance(limit, int) else items
 
 
 def check(doc: Document, source: str) -> list[Problem]:

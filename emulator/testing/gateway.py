@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..control import Control
-from ..fronts.server import RunningServer, start_server
+from ..fronts.server import RunningServer, start_cloud_server, start_server
 from ..model.world import World
 from ..runtime import Emulator, Settings
 from .ca_cache import default_certs_dir, private_copy, shared_ca
@@ -63,6 +63,8 @@ class Gateway(Controls):
         self._loop = asyncio.get_running_loop()
         self._clients: list[Any] = []
         self._stopped = False
+        self.cloud: RunningServer | None = None
+        """The emulated Enlighten/Entrez listener (started by :meth:`open`)."""
 
     # -- starting and stopping -------------------------------------------------------------
 
@@ -143,10 +145,17 @@ class Gateway(Controls):
             )
             emulator = Emulator(settings, parsed)
             server = await start_server(emulator, host, port)
+            try:
+                cloud = await start_cloud_server(emulator, host, 0)
+            except BaseException:
+                await server.stop()
+                raise
         except BaseException:
             shutil.rmtree(workdir, ignore_errors=True)
             raise
-        return cls(server, ca_path, workdir)
+        gateway = cls(server, ca_path, workdir)
+        gateway.cloud = cloud
+        return gateway
 
     async def stop(self) -> None:
         """Close the clients made by :meth:`client`, stop serving, remove temporary files."""
@@ -157,6 +166,8 @@ class Gateway(Controls):
         for client in clients:
             await client.close()
         try:
+            if self.cloud is not None:
+                await self.cloud.stop()
             await self.server.stop()
         finally:
             if self._workdir is not None:
@@ -187,6 +198,21 @@ class Gateway(Controls):
     def url(self) -> str:
         """``https://127.0.0.1:54321``"""
         return self.server.url
+
+    @property
+    def cloud_url(self) -> str:
+        """The emulated cloud (Enlighten and Entrez paths): ``https://localhost:54322``.
+        ``localhost``, not an IP address: aiohttp's cookie jar drops cookies set by an IP
+        host, and cloud clients are cookie-first."""
+        if self.cloud is None:
+            raise RuntimeError("this gateway was started without its cloud listener")
+        return f"https://localhost:{self.cloud.port}"
+
+    def cloud_client(self, **session_options: Any) -> Any:
+        """An ``aiohttp.ClientSession`` for the emulated cloud: :attr:`cloud_url` as
+        ``base_url``, the CA trusted, a cookie jar for the login cookies. Closed by
+        :meth:`stop`."""
+        return self.client(base_url=self.cloud_url, **session_options)
 
     @property
     def port(self) -> int:
@@ -223,7 +249,7 @@ class Gateway(Controls):
         if token:
             headers["Authorization"] = f"Bearer {token}"
         session = aiohttp.ClientSession(
-            base_url=self.url,
+            base_url=session_options.pop("base_url", self.url),
             connector=aiohttp.TCPConnector(ssl=self.ssl_context()),
             cookie_jar=session_options.pop("cookie_jar", None) or aiohttp.CookieJar(unsafe=True),
             headers=headers,

@@ -9,7 +9,9 @@ from aiohttp import web
 
 from ...model.params import check_keys, number, text
 from ..context import control_of, emulator_of, json_object, world_of
+from ..offload import off_loop
 from ..routing import ADMIN, Param, RouteSpec
+from ..schemas import ANY_OBJECT
 from . import schemas as s
 from .replies import NAME, PREFIX, json_response
 
@@ -43,7 +45,10 @@ async def mint_token(request: web.Request) -> web.Response:
 
 
 async def reset(request: web.Request) -> web.Response:
-    return json_response(control_of(request).reset())
+    """The rebuild runs in a worker thread (a big scenario takes a while); the swap is on
+    the loop, so no request sees half a world."""
+    rebuilt = await off_loop(emulator_of(request).rebuild)
+    return json_response(control_of(request).reset(rebuilt=rebuilt))
 
 
 async def state(request: web.Request) -> web.Response:
@@ -80,6 +85,16 @@ async def set_clock(request: web.Request) -> web.Response:
     body = await json_object(request)
     check_keys(body, {"time"}, "clock/set")
     return json_response({"clock": control_of(request).set_time(text(body, "time", max_len=64))})
+
+
+async def set_rate(request: web.Request) -> web.Response:
+    body = await json_object(request)
+    check_keys(body, {"rate"}, "clock/rate")
+    return json_response({"clock": control_of(request).set_rate(number(body, "rate", low=0))})
+
+
+async def charger(request: web.Request) -> web.Response:
+    return json_response(control_of(request).charger(request.match_info["sn"]))
 
 
 async def clock(request: web.Request) -> web.Response:
@@ -153,6 +168,15 @@ ROUTES = (
         response=s.CHARGER_EVENT,
     ),
     admin(
+        "GET",
+        "/chargers/{sn}",
+        charger,
+        "charger",
+        "One charger's full model state, by serial or scenario id.",
+        params=(SN,),
+        response=ANY_OBJECT,
+    ),
+    admin(
         "POST",
         "/gateway/events",
         gateway_event,
@@ -181,6 +205,16 @@ ROUTES = (
         "Jump the clock to a later time.",
         body='{"time": "2026-06-02T06:00:00Z"}',
         request=s.SET_CLOCK_REQUEST,
+        response=s.WITH_CLOCK,
+    ),
+    admin(
+        "POST",
+        "/clock/rate",
+        set_rate,
+        "clock_rate",
+        "Run the clock at a rate: 0 stops it (manual), 1 is real time, 60 a minute a second.",
+        body='{"rate": 60}',
+        request=s.RATE_REQUEST,
         response=s.WITH_CLOCK,
     ),
     admin(

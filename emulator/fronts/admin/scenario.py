@@ -1,7 +1,16 @@
-"""Admin routes for scenarios: read, replace, validate, the schema and the timeline's outcome."""
+"""Admin routes for scenarios: read, replace, validate, the schema and the timeline's outcome.
+
+Loading a scenario (parse, validate, dry run, build) can take seconds for a big file, so it
+runs in a worker thread, never on the event loop; only the swap of the built world happens
+on the loop, in one step, one PUT at a time in arrival order.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import web
@@ -11,6 +20,7 @@ from ...scenario.load import load_scenario
 from ...scenario.timeline import timeline_log
 from ...scenario.validate import schema
 from ..context import emulator_of, world_of
+from ..offload import off_loop
 from ..routing import Param
 from ..schemas import ANY_ARRAY, ANY_OBJECT, BOOL, obj
 from .control import admin
@@ -20,6 +30,7 @@ P = "/scenario"
 SOURCE = "<request>"
 NAME = Param("name", "a file name for the problems' messages", "query")
 YAML = "application/yaml"
+log = logging.getLogger("emulator.scenario")
 
 
 def problems_response(exc: ScenarioError) -> web.Response:
@@ -34,6 +45,24 @@ def problems_response(exc: ScenarioError) -> web.Response:
         },
         400,
     )
+
+
+@dataclass
+class _Order:
+    """Per event loop: PUTs swap their worlds in the order they arrived."""
+
+    swap: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+_ORDER: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Order] = weakref.WeakKeyDictionary()
+
+
+def _order() -> _Order:
+    loop = asyncio.get_running_loop()
+    order = _ORDER.get(loop)
+    if order is None:
+        order = _ORDER[loop] = _Order()
+    return order
 
 
 def _source(request: web.Request) -> str:
@@ -75,19 +104,35 @@ async def put_scenario(request: web.Request) -> web.Response:
             {"error": {"code": 400, "message": "the scenario must be UTF-8 text", "problems": []}},
             400,
         )
-    try:
-        scenario = load_scenario(text, _source(request))
-    except ScenarioError as exc:
-        return problems_response(exc)
-    emulator_of(request).replace(scenario, text)
-    return json_response({"status": "replaced", **_summary(request)})
+    emulator = emulator_of(request)
+    async with _order().swap:  # PUTs apply in the order they arrived
+        try:
+            scenario = await off_loop(load_scenario, text, _source(request))
+        except ScenarioError as exc:
+            return problems_response(exc)
+        prepared = await off_loop(emulator.prepare, scenario)
+        before = world_of(request).gateway.serial
+        emulator.replace(scenario, text, prepared)  # on the loop: one step, nothing between
+    summary: dict[str, Any] = {"status": "replaced", **_summary(request)}
+    if summary["gateway"] != before:  # tokens carry aud = the serial: all of them die
+        summary["warning"] = serial_warning(before, summary["gateway"])
+        log.warning("%s", summary["warning"])
+    return json_response(summary)
+
+
+def serial_warning(before: str, after: str) -> str:
+    return (
+        f"the gateway serial changed from {before} to {after}: every token minted before "
+        "(aud = the old serial) and every session now answers 401; mint new tokens "
+        "(POST /__emulator/tokens)"
+    )
 
 
 async def validate_scenario(request: web.Request) -> web.Response:
     """Check a scenario without applying it: 200 with ``valid`` and ``problems``."""
     try:
         text = (await request.read()).decode("utf-8")
-        load_scenario(text, _source(request))
+        await off_loop(load_scenario, text, _source(request))
     except UnicodeDecodeError:
         return json_response({"valid": False, "problems": [], "message": "not UTF-8 text"})
     except ScenarioError as exc:

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ...control import MAX_ADVANCE_S, MAX_TOKEN_TTL_S
+from ...model.clock import MAX_RATE
 from ...model.commands import CHARGER_COMMANDS, EV_API, GATEWAY_COMMANDS, Command
 from ...model.roles import TOKEN_ROLES
 from ..schemas import ANY_ARRAY, ANY_OBJECT, INT, NUM, STR, Component, Schema, enum, obj
@@ -65,5 +66,11 @@ SET_CLOCK_REQUEST: Schema = {
     "type": "object",
     "required": ["time"],
     "properties": {"time": {"type": "string", "format": "date-time"}},
+    "additionalProperties": False,
+}
+RATE_REQUEST: Schema = {
+    "type": "object",
+    "required": ["rate"],
+    "properties": {"rate": {"type": "number", "minimum": 0, "maximum": MAX_RATE}},
     "additionalProperties": False,
 }

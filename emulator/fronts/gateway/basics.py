@@ -12,6 +12,7 @@ from ...model.tokens import InvalidToken
 from ...model.world import World
 from ..context import bearer_token, world_of
 from ..routing import RouteSpec
+from .energy import HOME
 from .responses import GATEWAY_HEADERS, NAME, VALID_TOKEN_PAGE, unauthorized
 
 
@@ -38,7 +39,7 @@ def info_xml(world: World) -> str:
         f"    <euaid>{escape(gw.euaid)}</euaid>\n"
         "    <seqnum>0</seqnum>\n"
         "    <apiver>1</apiver>\n"
-        "    <imeter>true</imeter>\n"
+        f"    <imeter>{'true' if world.site.metered else 'false'}</imeter>\n"
         "  </device>\n"
         f"  <web-tokens>{'true' if uses_tokens(gw.firmware) else 'false'}</web-tokens>\n"
         f"{packages}"
@@ -100,4 +101,5 @@ ROUTES = (
         media="text/html",
         handler_auth=("bearer",),
     ),
+    HOME,
 )

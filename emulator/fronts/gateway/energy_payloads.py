@@ -16,6 +16,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo
 
 from ...model.energy_view import EnergyView, Flow, Meter
+from .energy_names import ROUTE_NAMES as ROUTE_NAMES  # re-exported beside ROUTES
 
 BodyStyle = Literal["compact", "indent2_nl", "indent4", "indent4_fixed3"]
 

@@ -18,9 +18,9 @@ from ...model.world import World
 from ..context import emulator_of, json_object, world_of
 from ..routing import EV, Param, RouteSpec
 from ..schemas import ANY_ARRAY, ANY_OBJECT, INT, STR, Schema, obj
-from . import payloads
+from . import payloads, status_cache
 from . import schemas as s
-from .responses import NAME, json_response
+from .responses import NAME, json_bytes, json_response
 
 SN = "/{sn}"
 SN_PARAM = Param("sn", "charger serial or scenario id", sample="serial")
@@ -167,7 +167,35 @@ def _ev(
     )
 
 
-status_view = charger_view("status", payloads.status_body)
+def cached_status(name: str) -> Callable[[web.Request], Any]:
+    """The status route, answered from :mod:`.status_cache` while that is exact."""
+
+    async def handler(request: web.Request) -> web.Response:
+        emulator = emulator_of(request)
+        world = emulator.world
+        sn = request.match_info["sn"]
+        cached = status_cache.lookup(world, name, sn)
+        if cached is not None:
+            return json_bytes(cached)
+        charger = world.charger(sn)
+        view = world.charger_view(charger)
+        body = payloads.status_body(world, view)
+        answer = emulator.overrides.body(world, name, view.serial, body)
+        if answer is not body:
+            return json_response(answer)
+        # exact power, not the rounded view: any flow at all makes the body time-dependent
+        idle = charger.power_w == 0 and view.window is None and not view.mode.follows_schedule
+        if not idle and world.clock.rate:  # a running clock: the next poll is a new instant
+            return json_response(body)
+        data = status_cache.encode(body["data"])
+        status_cache.store(world, name, sn, data, idle=idle)
+        return json_bytes(status_cache.envelope(view.at, data))
+
+    handler.__name__ = name
+    return handler
+
+
+status_view = cached_status("status")  # both status routes: one body, one override name
 summary_view = charger_view("summary", payloads.summary_body)
 SESSIONS = obj(["sn", "sessions"], sn=STR, sessions=ANY_ARRAY)
 
@@ -270,7 +298,12 @@ ROUTES = (
         obj(["ev_chargers"], ev_chargers=ANY_ARRAY),
     ),
     _ev(
-        "GET", PEB + "/status", "peb_status", status_view, "Same body as the pdm status.", s.STATUS
+        "GET",
+        PEB + "/status",
+        "peb_status",
+        status_view,
+        "Same body as the pdm status.",
+        s.STATUS,
     ),
     _ev(
         "GET",

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from .. import bodies
 
@@ -19,6 +20,11 @@ GATEWAY_HEADERS: Mapping[str, str] = {
     "X-Content-Type-Options": "nosniff",
 }
 """[OBS] on every 200 from the gateway."""
+JSON_HEADERS = CIMultiDictProxy(
+    CIMultiDict({**GATEWAY_HEADERS, "Content-Type": "application/json"})
+)
+"""The headers of every gateway JSON answer, built once: a response copies them (a C-level
+copy) instead of merging a fresh dict and setting its content type per answer."""
 
 UNAUTHORIZED_PAGE = (
     b"<html>\r\n<head><title>401 Authorization Required</title></head>\r\n<body>\r\n"
@@ -46,8 +52,14 @@ def json_response(
     data: Any, status: int = 200, headers: Mapping[str, str] | None = None
 ) -> web.Response:
     """JSON with the gateway's headers."""
-    all_headers = {**GATEWAY_HEADERS, **headers} if headers else GATEWAY_HEADERS
-    return bodies.json_response(data, status, all_headers)
+    if headers:
+        return bodies.json_response(data, status, {**GATEWAY_HEADERS, **headers})
+    return json_bytes(bodies.json_body(data), status)
+
+
+def json_bytes(body: bytes, status: int = 200) -> web.Response:
+    """Encoded JSON with the gateway's prebuilt headers."""
+    return web.Response(body=body, status=status, headers=JSON_HEADERS)
 
 
 def unauthorized() -> web.Response:

@@ -9,7 +9,7 @@ from ..middleware.journal import record_journal
 from ..middleware.request_log import log_requests
 from ..middleware.sync import sync_model
 from ..surface import Surface
-from . import basics, ev
+from . import basics, energy, ev
 from .access import AUTH
 from .dialect import DIALECT
 from .preflight import preflights
@@ -17,7 +17,7 @@ from .responses import GATEWAY_HEADERS, NAME
 
 SURFACE = Surface(
     name=NAME,
-    routes=(*basics.ROUTES, *ev.ROUTES),
+    routes=(*basics.ROUTES, *ev.ROUTES, *energy.ROUTES),
     auth=AUTH,
     dialect=DIALECT,
     headers=GATEWAY_HEADERS,
@@ -27,6 +27,7 @@ SURFACE = Surface(
     tags={
         "gateway": "Routes observed on a real gateway.",
         "ev": "Local EV routes (designed bodies).",
+        "energy": "Production, meters, inverters and tariff (captured shapes, model values).",
     },
     derive=preflights,
 )

@@ -10,6 +10,7 @@ from aiohttp import web
 from ...model.errors import ModelError, Refusal
 from ..context import SURFACE_KEY
 from ..routing import Handler
+from .body_limit import client_gone
 
 log = logging.getLogger("emulator.requests")
 
@@ -33,6 +34,8 @@ async def map_errors(request: web.Request, handler: Handler) -> web.StreamRespon
         return dialect.refusal(exc.status, exc.reason or "request refused")
     except ModelError as exc:
         return dialect.refusal(STATUS_OF[exc.kind], exc.message, exc.field)
+    except ConnectionResetError as exc:  # the client left while a handler read from it
+        return client_gone(request, exc)
     except Exception as exc:  # a bug: say so in the dialect rather than aiohttp's text page
         log.exception("unhandled error on %s %s", request.method, request.path)
         return dialect.refusal(500, f"emulator bug ({type(exc).__name__}); please report it")

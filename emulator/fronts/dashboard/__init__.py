@@ -1,0 +1,1 @@
+"""The browser dashboard: static pages served by the emulator and a live event stream."""
