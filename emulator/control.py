@@ -8,7 +8,8 @@ format first); answers are JSON-ready dicts built from the read model.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
 MAX_ADVANCE_S = 20 * 365 * 86400
 """The longest single clock move (20 years)."""
 MAX_TOKEN_TTL_S = 10 * 365 * 86400
+SLICE_BUDGET_S = 0.02
+"""Work one slice of a long clock move may take before a server lets others in."""
+SLICE_START_S, SLICE_MIN_S, SLICE_MAX_S = 3600.0, 60.0, 30 * 86400.0
+"""A slice starts at an hour of emulated time, then halves or doubles to fit the budget."""
 
 
 class Control:
@@ -97,15 +102,42 @@ class Control:
         Raises:
             ClockError: not a duration; InvalidRequest: longer than 20 years.
         """
+        world = self.emulator.world
+        world.advance(self._advance_seconds(duration))
+        return world.clock.describe()
+
+    def advance_in_slices(self, duration: str | float) -> Iterator[dict[str, Any]]:
+        """The same move as :meth:`advance`, made in slices of emulated time that each
+        take about :data:`SLICE_BUDGET_S` of work; a server front lets other requests run
+        between slices (the model is consistent at every slice's end). Yields the clock
+        after each slice, the last one included. Same errors as :meth:`advance`, raised
+        on the first ``next``."""
+        world = self.emulator.world
+        remaining = self._advance_seconds(duration)
+        step = SLICE_START_S
+        while True:
+            this = min(step, remaining)
+            started = time.perf_counter()
+            world.advance(this)
+            remaining -= this
+            yield world.clock.describe()
+            if remaining <= 0:
+                return
+            took = time.perf_counter() - started
+            if took < SLICE_BUDGET_S / 4:
+                step = min(step * 2, SLICE_MAX_S)
+            elif took > SLICE_BUDGET_S:
+                step = max(step / 2, SLICE_MIN_S)
+
+    @staticmethod
+    def _advance_seconds(duration: str | float) -> float:
         seconds = parse_duration(duration)
         if seconds > MAX_ADVANCE_S:
             raise invalid(
                 f"cannot advance by {seconds:g} s in one move; at most {MAX_ADVANCE_S} (20 years)",
                 "seconds",
             )
-        world = self.emulator.world
-        world.advance(seconds)
-        return world.clock.describe()
+        return seconds
 
     def set_time(self, when: str | datetime | float) -> dict[str, Any]:
         """Jump forward to a time: ISO text, a datetime (naive means UTC) or epoch seconds.
