@@ -35,6 +35,18 @@ class ChargeMode(StrEnum):
 
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 SCHEDULE_TYPES = ("CUSTOM", "OFF_PEAK")
+SLOT_FIELDS = (
+    "id",
+    "startTime",
+    "endTime",
+    "chargingLevel",
+    "scheduleType",
+    "days",
+    "enabled",
+    "remindTime",
+    "remindFlag",
+)
+"""A schedule slot's fields, as the cloud scheduler (and so the scenario format) names them."""
 
 
 def _minutes(value: object, name: str) -> int:
@@ -83,17 +95,7 @@ def slot_from_payload(raw: object, index: int, min_amps: int, max_amps: int) -> 
     where = f"schedule[{index}]"
     if not isinstance(raw, dict):
         raise invalid(f"{where} must be an object", where)
-    known = {
-        "id",
-        "startTime",
-        "endTime",
-        "chargingLevel",
-        "scheduleType",
-        "days",
-        "enabled",
-        "remindTime",
-        "remindFlag",
-    }
+    known = set(SLOT_FIELDS)
     unknown = sorted(set(raw) - known)
     if unknown:
         raise invalid(f"{where} has unknown field(s) {unknown}; allowed: {sorted(known)}", where)

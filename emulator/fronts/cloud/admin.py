@@ -9,9 +9,10 @@ from aiohttp import web
 
 from ...model.errors import invalid
 from ...model.params import check_keys, text
-from ..admin.replies import NAME, PREFIX, json_response
+from ..admin.control import admin
+from ..admin.replies import json_response
 from ..context import emulator_of, json_object
-from ..routing import ADMIN, Param, RouteSpec
+from ..routing import Param, RouteSpec
 
 EMAIL = Param("email", "the account's email address")
 
@@ -53,30 +54,15 @@ async def logout(request: web.Request) -> web.Response:
     return json_response({"ended": directory.logout_all(email)})
 
 
-def _spec(method: str, path: str, handler: Any, name: str, summary: str, **more: Any) -> RouteSpec:
-    return RouteSpec(
-        method,
-        PREFIX + path,
-        handler,
-        ADMIN,
-        name,
-        "admin",
-        summary,
-        surface=NAME,
-        tags=("admin",),
-        **more,
-    )
-
-
 ROUTES: tuple[RouteSpec, ...] = (
-    _spec(
+    admin(
         "GET",
         "/cloud/accounts",
         accounts,
         "admin_cloud_accounts",
         "The emulated cloud's accounts (no passwords), site and session counts.",
     ),
-    _spec(
+    admin(
         "POST",
         "/cloud/accounts/{email}",
         change_account,
@@ -85,7 +71,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         body='{"blocked": true} and/or {"mfa": "123456" | null}',
         params=(EMAIL,),
     ),
-    _spec(
+    admin(
         "POST",
         "/cloud/logout",
         logout,

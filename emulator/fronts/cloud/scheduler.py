@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from ...model.roles import Role
-from ...model.schedule import ChargeMode
+from ...model.schedule import SLOT_FIELDS, ChargeMode
 from ..context import emulator_of, json_object
 from ..routing import Param, RouteSpec
 from . import payloads as p
@@ -20,17 +20,6 @@ from .ev import Refused, charger_of
 from .replies import NAME, json_reply
 
 BASE = "/service/evse_scheduler/api/v1/iqevc/charging-mode"
-SLOT_KEYS = (
-    "id",
-    "startTime",
-    "endTime",
-    "chargingLevel",
-    "scheduleType",
-    "days",
-    "enabled",
-    "remindTime",
-    "remindFlag",
-)
 
 
 def _slot_payload(raw: Any) -> Any:
@@ -38,7 +27,7 @@ def _slot_payload(raw: Any) -> Any:
     model's slot payload; anything not an object is left for the model to refuse."""
     if not isinstance(raw, dict):
         return raw
-    out = {k: raw[k] for k in SLOT_KEYS if k in raw and raw[k] is not None}
+    out = {k: raw[k] for k in SLOT_FIELDS if k in raw and raw[k] is not None}
     if "id" in out:
         out["id"] = str(out["id"]).rsplit(":", 1)[-1]
     return out
