@@ -50,8 +50,18 @@ class Control:
     # -- reading ----------------------------------------------------------------------------
 
     def state(self) -> dict[str, Any]:
-        """The whole site: gateway, clock and every charger's snapshot."""
-        return self.world.view(history=True).as_dict()
+        """The whole site: gateway, clock, every charger's snapshot and the power flow."""
+        world = self.world
+        state = world.view(history=True).as_dict()
+        energy = world.energy_view()
+        solar, house, chargers = energy.production.total.w, energy.house_load_w, energy.chargers_w
+        state["energy"] = {
+            "solar_w": solar,
+            "house_w": house,
+            "chargers_w": chargers,
+            "grid_w": round(house + chargers - solar, 1),  # > 0 importing, < 0 exporting
+        }
+        return state
 
     def charger(self, which: str) -> dict[str, Any]:
         """One charger's snapshot, by serial or scenario id.
