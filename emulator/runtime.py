@@ -66,7 +66,12 @@ class Emulator:
         if scenario is None:
             path = settings.scenario or DEFAULT_SCENARIO
             text = Path(path).read_text()
-            scenario = load_scenario_text(text, str(path))
+            if Path(path) == DEFAULT_SCENARIO:
+                from .scenario.load import load_packaged
+
+                scenario = load_packaged(text, str(path))
+            else:
+                scenario = load_scenario_text(text, str(path))
         self.scenario: dict[str, Any] = dict(scenario)
         self.scenario_text = text or yaml.safe_dump(self.scenario, sort_keys=False)
         """The active scenario as the user wrote it (comments kept) when it came as text."""

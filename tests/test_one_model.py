@@ -201,3 +201,12 @@ async def test_the_python_api_raises_only_the_emulator_error_tree() -> None:
             assert issubclass(error, EmulatorError)
         with pytest.raises(TypeError):
             gw.set_time([2026])  # type: ignore[arg-type]
+
+
+def test_the_embedded_default_scenario_is_valid() -> None:
+    """serve loads it without the validation passes (start-up time): they run here."""
+    from emulator.runtime import DEFAULT_SCENARIO
+    from emulator.scenario.load import load_packaged
+
+    text = DEFAULT_SCENARIO.read_text()
+    assert load_scenario(text, str(DEFAULT_SCENARIO)) == load_packaged(text, "default")

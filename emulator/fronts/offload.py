@@ -62,6 +62,7 @@ def _without_gc(work: Callable[..., T], *args: object) -> T:
 def freeze_startup_heap() -> None:
     """Keep what start-up made (modules, the first world) out of every later collection:
     a full collection scans the whole heap with the interpreter lock held, so a smaller
-    scanned heap is a shorter stall. ``serve`` calls it once it listens."""
-    gc.collect()
+    scanned heap is a shorter stall. ``serve`` calls it once it listens. No collection
+    first: that would cost start-up a full pass (the little garbage start-up leaves is
+    frozen with the rest)."""
     gc.freeze()

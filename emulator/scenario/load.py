@@ -21,6 +21,14 @@ MAX_PROBLEMS = 200
 """At most this many problems are listed, then one saying how many more (docs/limits.md)."""
 
 
+def load_packaged(text: str, source: str) -> dict[str, Any]:
+    """A scenario shipped inside the package (the embedded default), parsed without the
+    validation passes: the test suite validates it (tests/test_one_model.py), and
+    skipping them keeps jsonschema out of ``serve``'s start-up."""
+    data: dict[str, Any] = parse(text).data
+    return data
+
+
 def load_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
     """The validated scenario mapping, or ScenarioError with every problem found."""
     if len(text) > MAX_TEXT:

@@ -18,11 +18,8 @@ import functools
 import json
 from collections.abc import Iterable, Mapping
 from pathlib import Path as FilePath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 
 from ..model.clock import ClockError, parse_time
 from ..model.commands import CHARGER_COMMANDS, GATEWAY_COMMANDS
@@ -47,6 +44,10 @@ from .timeline import (
 DRY_RUN_DAYS = 31
 """The dry run follows the model this far past the clock start; later steps are checked
 for structure and meaning only (docs/limits.md)."""
+if TYPE_CHECKING:  # jsonschema is imported when a file is validated, not at start-up
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
+
 SCHEMA_FILE = FilePath(__file__).resolve().parent.parent / "schema" / "scenario.json"
 HARDWARE_DEFAULTS = {"min_amps": 6, "max_amps": 32, "breaker_rating": 40}
 TYPE_NAMES = {
@@ -69,6 +70,8 @@ def schema() -> dict[str, Any]:
 
 @functools.cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(schema())
 
 
