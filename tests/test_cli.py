@@ -19,7 +19,11 @@ from emulator.model.identity import IdentityMaker
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> tuple:  # type: ignore[type-arg]
+def start_serve(  # type: ignore[type-arg]
+    tmp_path: Path, *args: str, env: dict[str, str] | None = None, until: str | None = None
+) -> tuple:
+    """``serve`` in a subprocess, read up to the banner's curl line (or a line containing
+    ``until``): (process, port, banner)."""
     process = subprocess.Popen(
         [sys.executable, "-m", "emulator", "serve", "--port", "0", *args],
         cwd=tmp_path,
@@ -36,7 +40,7 @@ def start_serve(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -
         if not line:
             break
         lines.append(line)
-        if "curl --cacert" in line and "/ivp/pdm/chargers" in line:
+        if until in line if until else "curl --cacert" in line and "/ivp/pdm/chargers" in line:
             break
     banner = "".join(lines)
     match = re.search(r"listening on https://[^:]+:(\d+)", banner)

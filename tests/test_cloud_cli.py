@@ -3,42 +3,20 @@
 from __future__ import annotations
 
 import json
-import os
 import re
 import signal
 import ssl
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
 
-
-def serve_with_cloud(tmp_path: Path) -> tuple[subprocess.Popen[str], str]:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "emulator", "serve", "--port", "0"],
-        cwd=tmp_path,
-        env={**os.environ, "EMULATOR_CLOUD_PORT": "0"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    lines: list[str] = []
-    deadline = time.monotonic() + 20
-    assert process.stdout is not None
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Enlighten cloud and Entrez emulated on" in line:
-            break
-    return process, "".join(lines)
+from tests.test_cli import start_serve
 
 
 def test_serve_opens_the_cloud_listener_and_prints_the_accounts(tmp_path: Path) -> None:
-    process, banner = serve_with_cloud(tmp_path)
+    process, _, banner = start_serve(
+        tmp_path, env={"EMULATOR_CLOUD_PORT": "0"}, until="Enlighten cloud and Entrez emulated on"
+    )
     try:
         assert 'owner@example.com (owner, password "emulator")' in banner
         assert 'installer@example.com (installer, password "emulator")' in banner

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -12,21 +10,10 @@ import pytest
 
 from emulator.fronts.journal import JournalEntry
 from emulator.testing import Gateway
+from tests.test_journal import PDM, gw
 
-SN = "202200000001"
-SCENARIO = f"""
-seed: 5
-clock: {{start: "2026-06-01T12:00:00Z"}}
-chargers:
-  - {{id: garage, serial: "{SN}", max_amps: 32}}
-"""
-STATUS = f"/ivp/pdm/charger/{SN}/status"
-
-
-@pytest.fixture
-async def gw(certs_dir: Path) -> AsyncIterator[Gateway]:
-    async with Gateway.start(SCENARIO, certs_dir=certs_dir) as gateway:
-        yield gateway
+STATUS = f"{PDM}/status"
+__all__ = ["gw"]  # the journal tests' gateway fixture, shared
 
 
 async def get(http: aiohttp.ClientSession, path: str, token: str | None = None) -> int:

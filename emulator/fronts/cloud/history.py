@@ -9,13 +9,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from aiohttp import web
 
 from ...model.errors import invalid
-from ...model.roles import Role
 from ...model.views import SessionView
 from ..context import emulator_of, json_object
 from ..routing import Param, RouteSpec
 from . import payloads as p
-from .ev import charger_of, site_of
-from .replies import NAME, json_reply
+from .ev import charger_of, route, site_of
+from .replies import json_reply
 
 BASE = "/service/enho_historical_events_ms/{site}"
 SITE = Param("site", "the Enlighten site id")
@@ -85,18 +84,8 @@ def _spec(
     body: str | None,
     params: tuple[Param, ...],
 ) -> RouteSpec:
-    return RouteSpec(
-        method,
-        BASE + path,
-        handler,
-        Role.OWNER,
-        name,
-        "community",
-        summary,
-        body=body,
-        surface=NAME,
-        tags=("cloud-history",),
-        params=params,
+    return route(
+        method, BASE + path, handler, name, summary, body=body, params=params, tag="cloud-history"
     )
 
 

@@ -11,13 +11,12 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from ...model.roles import Role
 from ...model.schedule import SLOT_FIELDS, ChargeMode
 from ..context import emulator_of, json_object
 from ..routing import Param, RouteSpec
 from . import payloads as p
-from .ev import Refused, charger_of
-from .replies import NAME, json_reply
+from .ev import Refused, charger_of, route
+from .replies import json_reply
 
 BASE = "/service/evse_scheduler/api/v1/iqevc/charging-mode"
 
@@ -152,7 +151,7 @@ SN = Param("sn", "charger serial", sample="serial")
 SLOT = Param("slot", "slot id (<site>:<sn>:<id> or <id>)")
 
 
-def route(
+def _route(
     method: str,
     path: str,
     handler: Handler,
@@ -161,30 +160,21 @@ def route(
     body: str | None = None,
     slot: bool = False,
 ) -> RouteSpec:
-    return RouteSpec(
-        method,
-        BASE + path,
-        handler,
-        Role.OWNER,
-        name,
-        "community",
-        summary,
-        body=body,
-        surface=NAME,
-        tags=("cloud-scheduler",),
-        params=(SITE, SN, SLOT) if slot else (SITE, SN),
+    params = (SITE, SN, SLOT) if slot else (SITE, SN)
+    return route(
+        method, BASE + path, handler, name, summary, body=body, params=params, tag="cloud-scheduler"
     )
 
 
 ROUTES: tuple[RouteSpec, ...] = (
-    route(
+    _route(
         "GET",
         "/{site}/{sn}/preference",
         get_preference,
         "cloud_get_preference",
         "The charge mode, as the scheduler shows it.",
     ),
-    route(
+    _route(
         "PUT",
         "/{site}/{sn}/preference",
         put_preference,
@@ -192,14 +182,14 @@ ROUTES: tuple[RouteSpec, ...] = (
         "Choose the charge mode.",
         '{"mode": "MANUAL_CHARGING"}',
     ),
-    route(
+    _route(
         "GET",
         "/GREEN_CHARGING/{site}/{sn}/settings",
         get_green,
         "cloud_get_green_settings",
         "Green charging settings (use battery).",
     ),
-    route(
+    _route(
         "PUT",
         "/GREEN_CHARGING/{site}/{sn}/settings",
         put_green,
@@ -207,14 +197,14 @@ ROUTES: tuple[RouteSpec, ...] = (
         "Change green charging settings.",
         '{"chargerSettingList": [...]}',
     ),
-    route(
+    _route(
         "GET",
         "/SCHEDULED_CHARGING/{site}/{sn}/schedules",
         get_schedules,
         "cloud_get_schedules",
         "The schedule slots.",
     ),
-    route(
+    _route(
         "PATCH",
         "/SCHEDULED_CHARGING/{site}/{sn}/schedules",
         patch_schedules,
@@ -222,7 +212,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "Replace every slot, or enable/disable slots by id.",
         '{"meta", "data": [slot]} or {"<id>": "ENABLED"}',
     ),
-    route(
+    _route(
         "POST",
         "/SCHEDULED_CHARGING/{site}/{sn}/schedule",
         add_slot,
@@ -230,7 +220,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "Add one slot.",
         "one slot",
     ),
-    route(
+    _route(
         "PATCH",
         "/SCHEDULED_CHARGING/{site}/{sn}/schedule/{slot}",
         patch_slot,
@@ -239,7 +229,7 @@ ROUTES: tuple[RouteSpec, ...] = (
         "one slot",
         slot=True,
     ),
-    route(
+    _route(
         "DELETE",
         "/SCHEDULED_CHARGING/{site}/{sn}/schedule/{slot}",
         delete_slot,
