@@ -120,7 +120,7 @@ async def test_cached_status_is_never_stale(gw: Gateway) -> None:
 
 async def test_repeat_polls_are_served_from_the_cache(gw: Gateway) -> None:
     """The cache is really used (else the test above could not fail): an idle charger at
-    any time, a charging one only at the same model time."""
+    any time, a charging one at any time with its session rebuilt."""
     http = gw.client(token=gw.token("installer"))
     world = gw.emulator.world
     async with http.get(PATHS[0]) as response:
@@ -137,7 +137,10 @@ async def test_repeat_polls_are_served_from_the_cache(gw: Gateway) -> None:
         charging = await response.read()
     assert status_cache.lookup(world, "status", SN) == charging
     run_time(gw, 1)
-    assert status_cache.lookup(world, "status", SN) is None  # energy accrues: rebuilt
+    # energy accrues: the session part is rebuilt, the rest comes from the cache
+    assert status_cache.lookup(world, "status", SN) == fresh(gw, SN) != charging
+    gw.emulator.world.set_current(SN, 8)
+    assert status_cache.lookup(world, "status", SN) is None  # the feed moved
 
 
 async def test_an_overridden_status_is_not_cached(certs_dir: Path) -> None:
@@ -151,3 +154,29 @@ async def test_an_overridden_status_is_not_cached(certs_dir: Path) -> None:
         async with http.get(PATHS[0]) as response:
             assert (await response.json()) != first
         assert status_cache.lookup(gw.emulator.world, "status", SN) is None
+
+
+async def test_steady_bodies_follow_the_sun_and_a_filling_car(certs_dir: Path) -> None:
+    """GREEN charging follows the sun (its power moves by wake-ups, with no command) and a
+    small car fills by itself: polled every ten simulated minutes through a whole day,
+    the cached body is always the fresh one."""
+    source = Path(__file__).resolve().parents[1] / "scenarios" / "sunny-green-day.yaml"
+    text = source.read_text()
+    small_car = "commuter: {capacity_kwh: 20, soc: 50, max_kw: 11}"
+    text = text.replace("commuter: {capacity_kwh: 77, soc: 30, max_kw: 11}", small_car)
+    assert small_car in text
+    async with Gateway.start(text, certs_dir=certs_dir) as gw:
+        world = gw.emulator.world
+        sn = next(iter(world.chargers))
+        path = f"/ivp/pdm/charger/{sn}/status"
+        states = set()
+        for _ in range(24 * 6):
+            run_time(gw, 600)
+            http = gw.client(token=gw.token("installer"))  # (a token lives for hours)
+            for _attempt in range(2):
+                async with http.get(path) as response:
+                    assert response.status == 200
+                    got = await response.read()
+                assert got == fresh(gw, sn), f"stale at {world.model_t}"
+            states.add(world.charger(sn).state.value)
+        assert {"CHARGING", "SUSPENDED_EV", "SUSPENDED_EVSE"} <= states, states

@@ -365,7 +365,6 @@ class World:
         spec = charger.spec
         pending = charger.pending_wh(t)
         vehicle = charger.vehicle
-        session = charger.session or charger.last_session
         soc = charger.soc(t)
         window = charger.calendar.window(t) if charger.mode.follows_schedule else None
         return ChargerView(
@@ -400,14 +399,7 @@ class World:
                 efficiency_mi_per_kwh=vehicle.efficiency_mi_per_kwh,
                 paused=vehicle.paused,
             ),
-            session=None
-            if session is None
-            else SessionView.of(
-                session,
-                charger.session_wh(t),
-                self.site.tariff_per_kwh,
-                charger.charging_level if session is charger.session else None,
-            ),
+            session=self.session_view(charger),
             spec=spec,
             slots=charger.slots,
             window=None
@@ -419,18 +411,30 @@ class World:
             history=tuple(charger.history) if history else (),
         )
 
+    def session_view(self, charger: Charger) -> SessionView | None:
+        """The charger's running session now, else its last one (None before the first).
+        Alone, it is what a running session's snapshot changes between published changes
+        (its energy, miles and cost grow with the clock)."""
+        session = charger.session or charger.last_session
+        if session is None:
+            return None
+        running = session is charger.session
+        return SessionView.of(
+            session,
+            charger.session_wh(self.model_t),
+            self.site.tariff_per_kwh,
+            charger.charging_level if running else None,
+        )
+
     def session_history(self, which: str) -> tuple[SessionView, ...]:
         """Past sessions (oldest first, bounded) and the running one, if any."""
         charger = self.charger(which)
         rate = self.site.tariff_per_kwh
         past = [SessionView.of(s, s.energy_wh, rate, None) for s in charger.past_sessions]
         if charger.session is not None:
-            current = charger.session
-            past.append(
-                SessionView.of(
-                    current, charger.session_wh(self.model_t), rate, charger.charging_level
-                )
-            )
+            current = self.session_view(charger)
+            assert current is not None
+            past.append(current)
         return tuple(past)
 
     def gateway_view(self) -> GatewayView:

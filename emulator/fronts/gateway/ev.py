@@ -183,13 +183,10 @@ def cached_status(name: str) -> Callable[[web.Request], Any]:
         answer = emulator.overrides.body(world, name, view.serial, body)
         if answer is not body:
             return json_response(answer)
-        # exact power, not the rounded view: any flow at all makes the body time-dependent
-        idle = charger.power_w == 0 and view.window is None and not view.mode.follows_schedule
-        if not idle and world.clock.rate:  # a running clock: the next poll is a new instant
-            return json_response(body)
-        data = status_cache.encode(body["data"])
-        status_cache.store(world, name, sn, data, idle=idle)
-        return json_bytes(status_cache.envelope(view.at, data))
+        kind = status_cache.validity(charger, view)
+        if kind is status_cache.Validity.INSTANT and world.clock.rate:
+            return json_response(body)  # a running clock: the next poll is a new instant
+        return json_bytes(status_cache.store(world, name, sn, view, kind))
 
     handler.__name__ = name
     return handler

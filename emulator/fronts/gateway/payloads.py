@@ -91,7 +91,9 @@ def connector(view: ChargerView) -> dict[str, Any]:
     }
 
 
-def charger_status(view: ChargerView) -> dict[str, Any]:
+def charger_status(view: ChargerView, session: Any = None) -> dict[str, Any]:
+    """``session``: the ``session_d`` member as given instead of built from the view (the
+    status cache's stand-in, see :mod:`.status_cache`)."""
     return {
         "sn": view.serial,
         "name": view.name,
@@ -104,13 +106,17 @@ def charger_status(view: ChargerView) -> dict[str, Any]:
         "offGrid": "ON_GRID",
         "chargingLevel": view.charging_level,
         "sch_d": sch_d(view),
-        "session_d": session_d(view.session),
+        "session_d": session_d(view.session) if session is None else session,
         "connectors": [connector(view)],
     }
 
 
+def status_data(view: ChargerView, session: Any = None) -> dict[str, Any]:
+    return {"chargers": [charger_status(view, session)]}
+
+
 def status_body(world: World, view: ChargerView) -> dict[str, Any]:
-    return envelope(view.at, {"chargers": [charger_status(view)]})
+    return envelope(view.at, status_data(view))
 
 
 def charger_summary(view: ChargerView, time_zone: str) -> dict[str, Any]:
