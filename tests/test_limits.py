@@ -12,6 +12,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -465,3 +466,25 @@ def test_a_cached_token_verdict_is_still_judged_per_gateway_and_per_time() -> No
     for _ in range(2):  # a refused token stays refused, cached or not
         with pytest.raises(InvalidToken):
             authority.verify(token[:-4] + "AAAA", serial="122300000001", now=1000.0)
+
+
+@pytest.mark.parametrize("opener", ["[", "{a: ", "- ", "? "])
+def test_a_scenario_nested_past_the_c_stack_is_refused_not_fatal(opener: str) -> None:
+    """libyaml composes recursively in C: 100,000 levels in a worker thread used to
+    overflow its stack and kill the process (a segfault, no traceback)."""
+    from emulator.errors import ScenarioError
+    from emulator.scenario.load import load_scenario
+
+    outcome: list[BaseException] = []
+
+    def load() -> None:
+        try:
+            load_scenario(opener * 100_000 + "x", "deep.yaml")
+        except BaseException as exc:  # the thread reports whatever it met
+            outcome.append(exc)
+
+    worker = threading.Thread(target=load)
+    worker.start()
+    worker.join()
+    assert len(outcome) == 1 and isinstance(outcome[0], ScenarioError), outcome
+    assert "deep.yaml:1:1" in str(outcome[0]) and "nested too deeply" in str(outcome[0])

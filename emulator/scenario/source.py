@@ -174,8 +174,41 @@ def _scalar(node: ScalarNode) -> Any:
         return node.value
 
 
+MAX_DEPTH = 1_000
+"""Collections nested deeper than this are refused (a scenario nests less than ten deep)."""
+_COMPACT_NESTERS = "[{-?"
+"""The characters that can open a level of nesting without a new line; deeper block
+nesting needs ever more indentation, and 1 MiB of text holds fewer than 1,500 such levels."""
+_SAFE_NESTERS = 10_000
+"""libyaml composes in C, recursively: a document nested some 50,000 deep overflows a
+thread's stack and kills the process. One holding fewer compact nesters than this cannot
+come near that, and is composed without the depth check."""
+
+
+def _check_depth(text: str) -> None:
+    """RecursionError when ``text`` nests collections deeper than :data:`MAX_DEPTH`,
+    found from the parser's event stream (iterative, in C) before anything is composed."""
+    if sum(text.count(c) for c in _COMPACT_NESTERS) <= _SAFE_NESTERS:
+        return
+    loader = LOADER(text)
+    try:
+        depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    raise RecursionError(f"collections nested more than {MAX_DEPTH} deep")
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    finally:
+        loader.dispose()
+
+
 def parse(text: str) -> Document:
-    """Parse one YAML document with positions. Raises yaml.YAMLError or TooLarge."""
+    """Parse one YAML document with positions. Raises yaml.YAMLError, TooLarge or
+    RecursionError (nested too deeply)."""
+    _check_depth(text)
     loader = LOADER(text)
     try:
         node = loader.get_single_node()
