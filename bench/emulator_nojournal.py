@@ -3,8 +3,8 @@
 The emulator has no switch for its request journal (every answered request is recorded).
 To measure what the journal costs, this runs the ordinary command line after replacing
 ``Journal.record`` (of the class ``emulator.runtime`` builds its journal from, wherever it
-lives: ``emulator.journal`` or ``emulator.fronts.journal``) with a coroutine that does
-nothing: the middleware still awaits it, so the difference from the real command is the
+lives: ``emulator.journal`` or ``emulator.fronts.journal``) with a function that does
+nothing: the observer still calls it, so the difference from the real command is the
 journal's own work. Nothing of the HTTP layer is imported here. If no ``Journal.record``
 is found this exits with status 3 and the benchmark reports "journal off: not measurable".
 
@@ -21,7 +21,7 @@ from typing import Any
 NOT_PATCHABLE = 3
 
 
-async def _record_nothing(self: Any, *args: Any, **kwargs: Any) -> None:
+def _record_nothing(self: Any, *args: Any, **kwargs: Any) -> None:
     return None
 
 

@@ -72,8 +72,9 @@ def toy(hosts: frozenset[str] = frozenset()) -> Surface:
         auth=ApiKeyAuth(),
         dialect=JsonErrors(HEADERS, unauthorized_message="send X-Key"),
         headers=HEADERS,
-        middlewares=(log_requests, record_journal, map_errors),
+        middlewares=(map_errors,),
         guards=(sync_model, auth_policy),
+        observers=(record_journal, log_requests),
         hosts=hosts,
         tags={"toy": "A surface made in a test."},
     )

@@ -1,10 +1,12 @@
 """The aiohttp application for one listener: the routes of its surfaces, and one entry
-middleware that sends each request through its surface's own middlewares.
+middleware that sends each request along its surface's way.
 
-Each route's chain (the surface's middlewares, then its guards, then the handler) is built
-once, here; a request only looks its route up. A request no route matches (a 404 or 405)
-goes through the middlewares of the surface that claims its path and host, so it is
-answered, journaled and logged in that surface's dialect.
+A request's way (built once per route, here; a request only looks its route up): the
+surface's middlewares (outermost first), then the guards (the body limit first), then the
+handler; once the answer is decided, the surface's observers see it. A request no route
+matches (a 404 or 405) goes the same way through the surface that claims its path and
+host, with the body limit as its only guard, so it is answered, journaled and logged in
+that surface's dialect.
 """
 
 from __future__ import annotations
@@ -18,52 +20,67 @@ from aiohttp import web
 from aiohttp.web_urldispatcher import AbstractRoute
 
 from ..runtime import Emulator
-from .context import (
-    EMULATOR_KEY,
-    SPEC_KEY,
-    SPECS_KEY,
-    STARTED_KEY,
-    SURFACE_KEY,
-    SURFACES_KEY,
-)
+from .call import CALL_KEY, Call
+from .context import EMULATOR_KEY, SPECS_KEY, SURFACES_KEY
 from .dashboard.live import close_streams
 from .middleware.body_limit import MAX_BODY, limit_body
 from .registry import main_surfaces
 from .routing import Handler, RouteSpec
-from .surface import Middleware, Surface, claimant
+from .surface import Guard, Middleware, Next, Surface, claimant
 
-__all__ = ["MAX_BODY", "chain", "make_app"]
+__all__ = ["MAX_BODY", "make_app", "way"]
 
 
 @dataclass(frozen=True, slots=True)
 class Entry:
     spec: RouteSpec
     surface: Surface
-    chain: Handler
+    way: Next
 
 
 ENTRIES_KEY: web.AppKey[dict[AbstractRoute, Entry]] = web.AppKey("entries", dict)
 
 
-def chain(middlewares: Iterable[Middleware], handler: Handler) -> Handler:
-    """``handler`` wrapped in ``middlewares``, the first outermost."""
+def way(middlewares: Iterable[Middleware], guards: Sequence[Guard], handler: Handler) -> Next:
+    """``handler`` behind ``guards``, wrapped in ``middlewares`` (the first outermost)."""
+    checks = tuple(guards)
+
+    async def guarded(call: Call) -> web.StreamResponse:
+        for guard in checks:
+            refused = guard(call)
+            if refused is not None:
+                if not isinstance(refused, web.StreamResponse):
+                    refused = await refused  # a guard that had to wait
+                    if refused is None:
+                        continue
+                return refused
+        return await handler(call.request)
+
+    outer: Next = guarded
     for middleware in reversed(tuple(middlewares)):
-        handler = partial(middleware, handler=handler)
-    return handler
+        outer = partial(middleware, next=outer)
+    return outer
 
 
 @web.middleware
 async def enter(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request[STARTED_KEY] = time.perf_counter()
-    entry = request.app[ENTRIES_KEY].get(request.match_info.route)
+    started = time.perf_counter()
+    app = request.app
+    entry = app[ENTRIES_KEY].get(request.match_info.route)
     if entry is not None:
-        request[SPEC_KEY] = entry.spec
-        request[SURFACE_KEY] = entry.surface
-        return await entry.chain(request)
-    surfaces: tuple[Surface, ...] = request.app[SURFACES_KEY]
-    surface = claimant(surfaces, request.path, request.url.host)
-    request[SURFACE_KEY] = surface
-    return await chain((*surface.middlewares, limit_body), handler)(request)
+        surface = entry.surface
+        call = Call(request, app[EMULATOR_KEY], surface, entry.spec, started)
+        run = entry.way
+    else:
+        surfaces: tuple[Surface, ...] = app[SURFACES_KEY]
+        surface = claimant(surfaces, request.path, request.url.host)
+        call = Call(request, app[EMULATOR_KEY], surface, None, started)
+        run = way(surface.middlewares, (limit_body,), handler)  # the 404 or 405
+    request[CALL_KEY] = call
+    response = await run(call)
+    for observer in surface.observers:
+        observer(call, response)
+    return response
 
 
 def make_app(emulator: Emulator, surfaces: Sequence[Surface] | None = None) -> web.Application:
@@ -95,5 +112,5 @@ def _add_routes(
     for spec in surface.served():
         route = router.add_route(spec.method, spec.path, spec.handler)
         # the body limit holds for every route, before its guards and its handler
-        guarded = chain((*surface.middlewares, limit_body, *surface.guards), spec.handler)
+        guarded = way(surface.middlewares, (limit_body, *surface.guards), spec.handler)
         entries[route] = Entry(spec, surface, guarded)

@@ -11,7 +11,6 @@ from aiohttp.web_urldispatcher import AbstractRoute
 
 from ..control import Control
 from ..model.errors import invalid
-from ..model.roles import Role
 from ..model.world import World
 from ..runtime import Emulator
 from .routing import RouteSpec
@@ -21,15 +20,6 @@ EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator", Emulator)
 SPECS_KEY: web.AppKey[dict[AbstractRoute, RouteSpec]] = web.AppKey("specs", dict)
 """Every route the application serves, with its spec (the OpenAPI document reads it)."""
 SURFACES_KEY: web.AppKey[tuple[Surface, ...]] = web.AppKey("surfaces")
-
-SPEC_KEY: web.RequestKey[RouteSpec] = web.RequestKey("spec", RouteSpec)
-"""The matched route's spec; absent when no route matched."""
-SURFACE_KEY: web.RequestKey[Surface] = web.RequestKey("surface", Surface)
-"""The surface answering the request (matched or not)."""
-ROLE_KEY: web.RequestKey[Role] = web.RequestKey("role", Role)
-"""The role the request was recognised with (for logs and the journal)."""
-STARTED_KEY: web.RequestKey[float] = web.RequestKey("started", float)
-"""``time.perf_counter()`` when the request reached the application."""
 
 
 def emulator_of(request: web.Request) -> Emulator:

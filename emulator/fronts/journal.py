@@ -419,7 +419,7 @@ class Journal:
             except Exception:  # a subscriber's bug must not turn into the client's 500
                 log.exception("journal subscriber %r failed", callback)
 
-    async def record(
+    def record(
         self,
         request: web.Request,
         response: web.StreamResponse,
@@ -429,23 +429,19 @@ class Journal:
         *,
         credentials: str | None = None,
         denied: Denied | None = None,
+        body: bytes | None = None,
     ) -> None:
-        """Keep one answered request. ``credentials`` (``bearer``/``cookie``/``none``) and
-        ``denied`` come from the auth middleware, which judged them already; without
-        ``credentials`` the headers are read (unmatched routes, no auth middleware)."""
+        """Keep one answered request. ``credentials`` (``bearer``/``cookie``/``none``),
+        ``denied`` and the request ``body`` come from the guards, which judged and read
+        them already; without ``credentials`` the headers are read (unmatched routes, no
+        auth guard)."""
         path = request.path
         if path.startswith(JOURNAL_PATH) and (
             len(path) == len(JOURNAL_PATH) or path[len(JOURNAL_PATH)] == "/"
         ):
             return
-        raw_request: bytes | None = None
-        if request.body_exists:
-            try:  # cached when the handler read it; otherwise read now (it is bounded)
-                raw_request = await request.read()
-            except Exception:  # too large, or the client went away: keep what we know
-                raw_request = None
         raw_response = response.body if isinstance(response, web.Response) else None
-        if not isinstance(raw_response, bytes | bytearray):
+        if raw_response is not None and not isinstance(raw_response, bytes | bytearray):
             raw_response = None
         query = request.rel_url.raw_query_string  # raw: decoding first would split "%26"
         entries = self.entries
@@ -463,9 +459,9 @@ class Journal:
             credentials if credentials is not None else credentials_sent(request),
             response.status,
             round(elapsed_ms, 3),
-            _capped(raw_request),
+            _capped(body),
             _capped(raw_response),
-            len(raw_request) if raw_request else 0,
+            len(body) if body else 0,
             len(raw_response) if raw_response else 0,
             response.headers.get("Content-Type") if raw_response is not None else None,
             None if denied is None else denied.reason.value,

@@ -19,17 +19,40 @@ from typing import TYPE_CHECKING, Any, Protocol
 from aiohttp import web
 
 from ..model.roles import Role
-from .routing import Handler, RouteSpec
+from .routing import RouteSpec
 
 if TYPE_CHECKING:
     from ..model.auth import Caller
     from ..model.world import World
+    from .call import Call
+
+
+Next = Callable[["Call"], Awaitable[web.StreamResponse]]
+"""The rest of a request's way: the inner middlewares, the guards and the handler."""
 
 
 class Middleware(Protocol):
-    """aiohttp's middleware signature; one job each (see :mod:`.middleware`)."""
+    """Wraps the rest of the request's way (one job each, see :mod:`.middleware`): for a
+    job that must run around it, such as turning exceptions into answers."""
 
-    def __call__(self, request: web.Request, handler: Handler) -> Awaitable[web.StreamResponse]: ...
+    def __call__(self, call: Call, next: Next) -> Awaitable[web.StreamResponse]: ...
+
+
+GuardResult = web.StreamResponse | Awaitable[web.StreamResponse | None] | None
+
+
+class Guard(Protocol):
+    """Runs before a matched route's handler: a refusal ends the request there, None lets
+    it through. A guard that must wait (for a body, a scripted delay) returns an awaitable
+    of either, so the usual case costs a plain call."""
+
+    def __call__(self, call: Call) -> GuardResult: ...
+
+
+class Observer(Protocol):
+    """Sees every answer the surface gives, once it is decided (the journal, the log)."""
+
+    def __call__(self, call: Call, response: web.StreamResponse) -> None: ...
 
 
 Security = list[dict[str, list[str]]]
@@ -104,8 +127,11 @@ class Surface:
     """Sent with every answer the surface's own helpers build."""
     middlewares: tuple[Middleware, ...]
     """Around every request the surface answers, matched or not; outermost first."""
-    guards: tuple[Middleware, ...] = ()
-    """Inside those, around a matched route's handler only; outermost first."""
+    guards: tuple[Guard, ...] = ()
+    """Inside those, before a matched route's handler only, in order (the body limit
+    comes first, for every request)."""
+    observers: tuple[Observer, ...] = ()
+    """After every answer the surface gives, matched or not, in order."""
     prefix: str = "/"
     """Unmatched requests under this path prefix are answered in this surface's dialect."""
     hosts: frozenset[str] = frozenset()

@@ -78,17 +78,35 @@ class SessionView:
     def of(
         cls, session: ChargeSession, energy_wh: float, tariff_per_kwh: float, level: int | None
     ) -> SessionView:
+        energy, miles, cost = session_numbers(session, energy_wh, tariff_per_kwh)
         return cls(
             number=session.number,
             vehicle=session.vehicle_name,
             plugged_in_at=session.plugged_in_at,
             started_at=session.started_at,
             unplugged_at=session.unplugged_at,
-            energy_wh=wh(energy_wh),
-            miles=round(energy_wh / 1000 * session.efficiency_mi_per_kwh, MILES_DP),
-            cost=round(energy_wh / 1000 * tariff_per_kwh, MONEY_DP),
+            energy_wh=energy,
+            miles=miles,
+            cost=cost,
             charge_level=level,
         )
+
+
+CLOCKED_SESSION_FIELDS = ("energy_wh", "miles", "cost")
+"""The :class:`SessionView` fields that grow with the clock while a session charges (and
+only they): :func:`session_numbers` gives them, in this order."""
+
+
+def session_numbers(
+    session: ChargeSession, energy_wh: float, tariff_per_kwh: float
+) -> tuple[float, float, float]:
+    """A session's energy (Wh), miles and cost for ``energy_wh``, rounded by the policy."""
+    kwh = energy_wh / 1000
+    return (
+        round(energy_wh, ENERGY_DP),
+        round(kwh * session.efficiency_mi_per_kwh, MILES_DP),
+        round(kwh * tariff_per_kwh, MONEY_DP),
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,6 +40,7 @@ from .views import (
     SessionView,
     SiteView,
     VehicleView,
+    session_numbers,
     watts,
     wh,
 )
@@ -425,6 +426,15 @@ class World:
             self.site.tariff_per_kwh,
             charger.charging_level if running else None,
         )
+
+    def session_numbers(self, charger: Charger) -> tuple[float, float, float]:
+        """The fields of :meth:`session_view` that move with the clock
+        (:data:`~.views.CLOCKED_SESSION_FIELDS`), alone: what a poll of a charging charger
+        needs afresh, at a fraction of a whole snapshot's cost."""
+        session = charger.session or charger.last_session
+        if session is None:
+            return (0.0, 0.0, 0.0)
+        return session_numbers(session, charger.session_wh(self.model_t), self.site.tariff_per_kwh)
 
     def session_history(self, which: str) -> tuple[SessionView, ...]:
         """Past sessions (oldest first, bounded) and the running one, if any."""

@@ -20,8 +20,9 @@ SURFACE = Surface(
     auth=AUTH,
     dialect=DIALECT,
     headers=HEADERS,
-    middlewares=(log_requests, record_journal, map_errors),
+    middlewares=(map_errors,),
     guards=(sync_model, admin_gate, auth_policy),
+    observers=(record_journal, log_requests),
     prefix=PREFIX + "/",
     tags={"admin": "The emulator's own API."},
 )

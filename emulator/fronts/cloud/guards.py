@@ -8,8 +8,8 @@ from aiohttp import web
 
 from ...model.accounts import AccountError
 from ...model.errors import ModelError, Refusal
-from ..context import EMULATOR_KEY
-from ..routing import Handler
+from ..call import Call
+from ..surface import Next
 from . import payloads as p
 from .dialect import ANSWERING, SERVICE, refuse
 from .ev import Refused
@@ -18,12 +18,13 @@ from .replies import answer, json_reply
 STATUS_OF = {Refusal.INVALID: 400, Refusal.NOT_FOUND: 404, Refusal.CONFLICT: 409}
 
 
-async def cloud_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    t = request.app[EMULATOR_KEY].world.model_t
+async def cloud_errors(call: Call, next: Next) -> web.StreamResponse:
+    request = call.request
+    t = call.emulator.world.model_t
     service = request.path.startswith(SERVICE)
     ANSWERING.set((request.path, t))
     try:
-        return await handler(request)
+        return await next(call)
     except Refused as exc:
         return json_reply(p.service_error(exc.error, t, exc.message), exc.error.status)
     except AccountError as exc:

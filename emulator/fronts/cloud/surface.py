@@ -24,8 +24,10 @@ SURFACE = Surface(
     auth=AUTH,
     dialect=DIALECT,
     headers=HEADERS,
-    middlewares=(log_requests, record_journal, map_errors),
-    guards=(sync_model, cloud_errors, auth_policy, inject_faults),
+    # the cloud's own refusals inside the generic mapping, around every request
+    middlewares=(map_errors, cloud_errors),
+    guards=(sync_model, auth_policy, inject_faults),
+    observers=(record_journal, log_requests),
     prefix="/",
     tags={
         "cloud-login": "Enlighten login, MFA and Entrez tokens (docs/cloud.md).",

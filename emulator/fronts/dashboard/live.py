@@ -21,7 +21,8 @@ from aiohttp import web
 from ...model.feed import Change, ChangeKind
 from ...model.world import World
 from ...runtime import Emulator
-from ..context import EMULATOR_KEY, SURFACE_KEY, emulator_of
+from ..call import CALL_KEY
+from ..context import EMULATOR_KEY, emulator_of
 from ..journal import JournalEntry
 
 MAX_STREAMS = 8
@@ -130,7 +131,7 @@ def encode(event: str, data: Any) -> bytes:
 
 async def live(request: web.Request) -> web.StreamResponse:
     """``GET /__emulator/live``: state and journal events until the browser leaves."""
-    dialect = request[SURFACE_KEY].dialect
+    dialect = request[CALL_KEY].surface.dialect
     if "text/event-stream" not in request.headers.get("Accept", ""):
         return dialect.refusal(
             406,

@@ -22,20 +22,24 @@ route is never cached (its template may read anything). The cache holds one entr
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import weakref
 from dataclasses import dataclass
+from typing import Any
 
 from ...model.charger import Charger
-from ...model.views import ChargerView
+from ...model.views import CLOCKED_SESSION_FIELDS, ChargerView
 from ...model.world import World
 from ..bodies import json_body
 from . import payloads
 from .payloads import ms
 
-SESSION_MARK = "\x00session_d\x00"
-"""Stands in for ``session_d`` in a STEADY entry's encoded data, where the fresh one goes."""
-_ENCODED_MARK = json_body(SESSION_MARK)
+MARKS = (1.0000000000000002e300, 2.0000000000000004e300, 3.0000000000000004e300)
+"""Stand-ins for the clocked session numbers (:data:`~emulator.model.views.
+CLOCKED_SESSION_FIELDS`, in that order) in a STEADY entry: where their encodings stand in
+the encoded data, the fresh numbers go. No real energy, mileage or cost comes near them."""
+_ENCODED_MARKS = tuple(json_body(mark) for mark in MARKS)
 
 
 class Validity(enum.Enum):
@@ -51,10 +55,11 @@ class Cached:
     at: float
     """The model time it was built at."""
     validity: Validity
-    head: bytes
-    """The encoded ``data`` member of the envelope; STEADY: up to ``session_d``'s value."""
-    tail: bytes = b""
-    """STEADY: the rest of ``data`` after ``session_d``'s value."""
+    parts: tuple[bytes, ...]
+    """The encoded ``data`` member of the envelope; STEADY: cut where the clocked session
+    numbers go (one more part than numbers)."""
+    order: tuple[int, ...] = ()
+    """STEADY: which clocked number (an index into :data:`MARKS`) goes into each cut."""
 
 
 _CACHES: weakref.WeakKeyDictionary[World, dict[tuple[str, str], Cached]] = (
@@ -84,12 +89,16 @@ def lookup(world: World, route: str, sn: str) -> bytes | None:
         return None
     t = world.model_t
     kind = found.validity
-    if kind is Validity.IDLE:
-        return envelope(t, found.head)
     if kind is Validity.STEADY:
-        session = json_body(payloads.session_d(world.session_view(world.charger(sn))))
-        return envelope(t, found.head + session + found.tail)
-    return envelope(t, found.head) if found.at == t else None
+        numbers = json_body(world.session_numbers(world.charger(sn)))[1:-1].split(b",")
+        parts = found.parts
+        data = parts[0]
+        for at, index in enumerate(found.order, 1):
+            data += numbers[index] + parts[at]
+        return envelope(t, data)
+    if kind is Validity.IDLE or found.at == t:
+        return envelope(t, found.parts[0])
+    return None
 
 
 def store(world: World, route: str, sn: str, view: ChargerView, kind: Validity) -> bytes:
@@ -99,16 +108,37 @@ def store(world: World, route: str, sn: str, view: ChargerView, kind: Validity) 
     bodies = _CACHES.get(world)
     if bodies is None:
         bodies = _CACHES[world] = {}
-    head, tail = json_body(payloads.status_data(view)), b""
-    data = head
+    data = json_body(payloads.status_data(view))
+    parts: tuple[bytes, ...] = (data,)
+    order: tuple[int, ...] = ()
     if kind is Validity.STEADY:
-        marked = json_body(payloads.status_data(view, SESSION_MARK))
-        if marked.count(_ENCODED_MARK) == 1:  # (a charger's name could hold it)
-            head, _, tail = marked.partition(_ENCODED_MARK)
-        else:
+        cut = _cut(view)
+        if cut is None:
             kind = Validity.INSTANT
-    bodies[(route, sn)] = Cached(world.feed.version, view.at, kind, head, tail)
+        else:
+            parts, order = cut
+    bodies[(route, sn)] = Cached(world.feed.version, view.at, kind, parts, order)
     return envelope(view.at, data)
+
+
+def _cut(view: ChargerView) -> tuple[tuple[bytes, ...], tuple[int, ...]] | None:
+    """The status data of ``view`` cut where its clocked session numbers stand, and their
+    order; None when a mark is not found exactly once (a front that stopped showing one,
+    or, absurdly, a name holding one)."""
+    assert view.session is not None
+    marks: dict[str, Any] = dict(zip(CLOCKED_SESSION_FIELDS, MARKS, strict=True))
+    marked_session = dataclasses.replace(view.session, **marks)
+    marked = json_body(payloads.status_data(dataclasses.replace(view, session=marked_session)))
+    if any(marked.count(mark) != 1 for mark in _ENCODED_MARKS):
+        return None
+    order = tuple(sorted(range(len(MARKS)), key=lambda i: marked.index(_ENCODED_MARKS[i])))
+    parts = []
+    rest = marked
+    for index in order:
+        head, _, rest = rest.partition(_ENCODED_MARKS[index])
+        parts.append(head)
+    parts.append(rest)
+    return tuple(parts), order
 
 
 def envelope(t: float, data: bytes) -> bytes:

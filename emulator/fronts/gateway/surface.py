@@ -21,8 +21,9 @@ SURFACE = Surface(
     auth=AUTH,
     dialect=DIALECT,
     headers=GATEWAY_HEADERS,
-    middlewares=(log_requests, record_journal, map_errors),
+    middlewares=(map_errors,),
     guards=(sync_model, auth_policy, inject_faults),
+    observers=(record_journal, log_requests),
     prefix="/",
     tags={
         "gateway": "Routes observed on a real gateway.",

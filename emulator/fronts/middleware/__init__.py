@@ -1,9 +1,10 @@
-"""Small middlewares, one job each, in aiohttp's ``(request, handler)`` shape.
+"""Small request jobs, one each, working on the request's :class:`..call.Call`.
 
-A surface lists them in order (outermost first). Around every request it answers:
-:func:`.request_log.log_requests`, :func:`.journal.record_journal`,
-:func:`.errors.map_errors`, then :func:`.body_limit.limit_body` (added by
-:mod:`..app` for every route). Around a matched route only: :func:`.sync.sync_model`,
-:func:`.admin_gate.admin_gate`, :func:`.auth.auth_policy`, :func:`.faults.inject_faults`.
-They read the matched route and the surface from the request (:mod:`..context`).
+Three kinds (see :mod:`..surface`): *middlewares* wrap the rest of the way
+(:func:`.errors.map_errors`); *guards* run before a matched route's handler and may refuse
+(:func:`.body_limit.limit_body`, added by :mod:`..app` first for every request,
+:func:`.sync.sync_model`, :func:`.admin_gate.admin_gate`, :func:`.auth.auth_policy`,
+:func:`.faults.inject_faults`); *observers* see every answer once it is decided
+(:func:`.journal.record_journal`, :func:`.request_log.log_requests`). Guards and
+observers are plain calls: the hot path pays no coroutine per job.
 """

@@ -9,16 +9,16 @@ import hmac
 
 from aiohttp import web
 
-from ..context import EMULATOR_KEY, SPEC_KEY, SURFACE_KEY
-from ..routing import Handler
+from ..call import Call
+from ..routing import RouteSpec
 from .cross_site import cross_site_refusal
 
 ADMIN_HEADER = "X-Emulator-Admin-Token"
 REFUSAL = f"the admin API needs the {ADMIN_HEADER} header (the server's --admin-token)"
 
 
-def admin_allowed(request: web.Request, expected: str | None) -> bool:
-    if not expected or request[SPEC_KEY].public:
+def admin_allowed(request: web.Request, spec: RouteSpec | None, expected: str | None) -> bool:
+    if not expected or (spec is not None and spec.public):
         return True
     given = request.headers.get(ADMIN_HEADER, "")
     # aiohttp hands undecodable header bytes over as surrogates: compare the raw bytes
@@ -27,11 +27,12 @@ def admin_allowed(request: web.Request, expected: str | None) -> bool:
     )
 
 
-async def admin_gate(request: web.Request, handler: Handler) -> web.StreamResponse:
-    dialect = request[SURFACE_KEY].dialect
-    refused = cross_site_refusal(request)
+def admin_gate(call: Call) -> web.StreamResponse | None:
+    request = call.request
+    dialect = call.surface.dialect
+    refused = cross_site_refusal(request, call.spec)
     if refused is not None:
         return dialect.refusal(*refused)
-    if admin_allowed(request, request.app[EMULATOR_KEY].settings.admin_token):
-        return await handler(request)
+    if admin_allowed(request, call.spec, call.emulator.settings.admin_token):
+        return None
     return dialect.refusal(401, REFUSAL)

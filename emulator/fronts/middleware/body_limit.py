@@ -13,8 +13,8 @@ import logging
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
 
-from ..context import SURFACE_KEY
-from ..routing import Handler
+from ..call import Call
+from ..surface import GuardResult
 
 log = logging.getLogger("emulator.requests")
 
@@ -27,25 +27,34 @@ CLIENT_GONE = 499
 """nginx's "client closed request": what the journal records for a body cut short."""
 
 
-async def limit_body(request: web.Request, handler: Handler) -> web.StreamResponse:
-    dialect = request[SURFACE_KEY].dialect
+def limit_body(call: Call) -> GuardResult:
+    request = call.request
     length = request.content_length
     if length is not None and length > MAX_BODY:
-        return unread(request, dialect.refusal(413, TOO_LARGE, headers={"Connection": "close"}))
+        refusal = call.surface.dialect.refusal(413, TOO_LARGE, headers={"Connection": "close"})
+        return unread(request, refusal)
     if request.body_exists:
-        try:
-            async with asyncio.timeout(BODY_TIMEOUT_S):
-                await request.read()  # cached: the handler's read() gets these bytes
-        except TimeoutError:
-            message = f"the request body did not arrive within {BODY_TIMEOUT_S:g} s"
-            return unread(request, dialect.refusal(408, message, headers={"Connection": "close"}))
-        except web.HTTPRequestEntityTooLarge:
-            return unread(request, dialect.refusal(413, TOO_LARGE, headers={"Connection": "close"}))
-        except OSError as exc:  # ConnectionResetError and kin: the client went away
-            return client_gone(request, exc)
-        except HttpProcessingError as exc:  # a broken chunked encoding, a short body
-            return dialect.refusal(400, f"the request body is malformed: {exc.message}")
-    return await handler(request)
+        return _read_body(call)
+    return None
+
+
+async def _read_body(call: Call) -> web.StreamResponse | None:
+    request = call.request
+    dialect = call.surface.dialect
+    try:
+        async with asyncio.timeout(BODY_TIMEOUT_S):
+            # kept for the journal; cached, so the handler's read() gets these bytes
+            call.body = await request.read()
+    except TimeoutError:
+        message = f"the request body did not arrive within {BODY_TIMEOUT_S:g} s"
+        return unread(request, dialect.refusal(408, message, headers={"Connection": "close"}))
+    except web.HTTPRequestEntityTooLarge:
+        return unread(request, dialect.refusal(413, TOO_LARGE, headers={"Connection": "close"}))
+    except OSError as exc:  # ConnectionResetError and kin: the client went away
+        return client_gone(request, exc)
+    except HttpProcessingError as exc:  # a broken chunked encoding, a short body
+        return dialect.refusal(400, f"the request body is malformed: {exc.message}")
+    return None
 
 
 def unread(request: web.Request, refusal: web.Response) -> web.Response:

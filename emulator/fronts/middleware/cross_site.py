@@ -20,7 +20,7 @@ from __future__ import annotations
 from aiohttp import web
 from yarl import URL
 
-from ..context import SPEC_KEY
+from ..routing import RouteSpec
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 JSON = "application/json"
@@ -28,7 +28,7 @@ SIMPLE_TYPES = frozenset({"text/plain", "application/x-www-form-urlencoded", "mu
 """The CORS-safelisted request content types: what a page may POST anywhere unasked."""
 
 
-def cross_site_refusal(request: web.Request) -> tuple[int, str] | None:
+def cross_site_refusal(request: web.Request, spec: RouteSpec | None) -> tuple[int, str] | None:
     """(status, message) when ``request`` must be refused as cross-site; None: fine."""
     if request.method in SAFE_METHODS:
         return None
@@ -44,7 +44,6 @@ def cross_site_refusal(request: web.Request) -> tuple[int, str] | None:
         return 403, (
             f"cross-origin request refused (Sec-Fetch-Site: {fetch_site}); see docs/security.md"
         )
-    spec = request.get(SPEC_KEY)
     media = spec.body_media if spec is not None else JSON
     has_body = bool(request.content_length) or (
         request.content_length is None and request.body_exists

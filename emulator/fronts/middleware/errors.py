@@ -8,8 +8,8 @@ import logging
 from aiohttp import web
 
 from ...model.errors import ModelError, Refusal
-from ..context import SURFACE_KEY
-from ..routing import Handler
+from ..call import Call
+from ..surface import Next
 from .body_limit import client_gone
 
 log = logging.getLogger("emulator.requests")
@@ -17,10 +17,11 @@ log = logging.getLogger("emulator.requests")
 STATUS_OF = {Refusal.INVALID: 400, Refusal.NOT_FOUND: 404, Refusal.CONFLICT: 409}
 
 
-async def map_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
-    dialect = request[SURFACE_KEY].dialect
+async def map_errors(call: Call, next: Next) -> web.StreamResponse:
+    request = call.request
+    dialect = call.surface.dialect
     try:
-        return await handler(request)
+        return await next(call)
     except web.HTTPMethodNotAllowed as exc:
         allowed = ", ".join(sorted(exc.allowed_methods))
         return dialect.refusal(

@@ -11,11 +11,9 @@ from aiohttp import web
 
 from ...model.clock import iso
 from ...model.faults import Rule
-from ...model.roles import Role
 from ..bodies import json_body
-from ..context import EMULATOR_KEY, ROLE_KEY, SURFACE_KEY
-from ..routing import Handler
-from ..surface import Surface
+from ..call import Call
+from ..surface import GuardResult, Surface
 
 log = logging.getLogger("emulator.faults")
 
@@ -24,15 +22,15 @@ RESET_STATUS = 444
 connection without a response"."""
 
 
-async def inject_faults(request: web.Request, handler: Handler) -> web.StreamResponse:
-    emulator = request.app[EMULATOR_KEY]
+def inject_faults(call: Call) -> GuardResult:
+    emulator = call.emulator
     if not emulator.faults.rules:  # the usual case: no rule, no work
-        return await handler(request)
+        return None
     world = emulator.world
-    role = request.get(ROLE_KEY, Role.ANYBODY)
-    rule = emulator.faults.pick(request.method, request.path, role, world)
+    request = call.request
+    rule = emulator.faults.pick(request.method, request.path, call.role, world)
     if rule is None:
-        return await handler(request)
+        return None
     log.info(
         "fault rule '%s' fired on %s %s at %s (%d so far)",
         rule.name,
@@ -42,17 +40,27 @@ async def inject_faults(request: web.Request, handler: Handler) -> web.StreamRes
         rule.fired,
     )
     if rule.delay_s > 0:
-        await asyncio.sleep(rule.delay_s)
+        return _after(rule.delay_s, rule, call)
+    return _fire(rule, call)
+
+
+async def _after(delay_s: float, rule: Rule, call: Call) -> web.StreamResponse | None:
+    await asyncio.sleep(delay_s)
+    return _fire(rule, call)
+
+
+def _fire(rule: Rule, call: Call) -> web.StreamResponse | None:
+    """The rule's answer; None for a pure delay (the real answer follows, late)."""
     if rule.reset:
-        transport = request.transport
+        transport = call.request.transport
         if transport is not None:
             transport.abort()
         # aiohttp's write of this answer meets the closed transport and is dropped
         # quietly; the journal and the log record 444.
         return web.Response(status=RESET_STATUS)
     if rule.status is None:
-        return await handler(request)  # a pure delay: the real answer, late
-    return answer(rule, request[SURFACE_KEY])
+        return None
+    return answer(rule, call.surface)
 
 
 def answer(rule: Rule, surface: Surface) -> web.Response:

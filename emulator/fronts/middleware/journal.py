@@ -1,5 +1,5 @@
 """Record every answered request in the emulator's journal (see :mod:`..journal`), from
-what dispatch already knows: the role, the credentials and the 401's reason."""
+what dispatch already knows: the role, the credentials, the 401's reason and the body."""
 
 from __future__ import annotations
 
@@ -7,23 +7,18 @@ import time
 
 from aiohttp import web
 
-from ...model.roles import Role
-from ..context import EMULATOR_KEY, ROLE_KEY, STARTED_KEY
-from ..routing import Handler
-from .auth import CREDENTIALS_KEY, DENIED_KEY
+from ..call import Call
 
 
-async def record_journal(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    emulator = request.app[EMULATOR_KEY]
-    elapsed = (time.perf_counter() - request[STARTED_KEY]) * 1000
-    await emulator.journal.record(
-        request,
+def record_journal(call: Call, response: web.StreamResponse) -> None:
+    emulator = call.emulator
+    emulator.journal.record(
+        call.request,
         response,
-        request.get(ROLE_KEY, Role.ANYBODY),
+        call.role,
         emulator.world.model_t,
-        elapsed,
-        credentials=request.get(CREDENTIALS_KEY),
-        denied=request.get(DENIED_KEY),
+        (time.perf_counter() - call.started) * 1000,
+        credentials=call.credentials,
+        denied=call.denied,
+        body=call.body,
     )
-    return response

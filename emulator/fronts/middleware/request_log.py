@@ -9,25 +9,21 @@ import time
 
 from aiohttp import web
 
-from ...model.roles import Role
-from ..context import EMULATOR_KEY, ROLE_KEY, STARTED_KEY
-from ..routing import Handler
-from .auth import DENIED_KEY
+from ..call import Call
 
 log = logging.getLogger("emulator.requests")
 
 
-async def log_requests(request: web.Request, handler: Handler) -> web.StreamResponse:
-    response = await handler(request)
-    if request.app[EMULATOR_KEY].settings.log_requests:
-        denied = request.get(DENIED_KEY)
+def log_requests(call: Call, response: web.StreamResponse) -> None:
+    if call.emulator.settings.log_requests:
+        request = call.request
+        denied = call.denied
         log.info(
             "%s %s role=%s %s %.1fms%s",
             request.method,
             request.path,
-            request.get(ROLE_KEY, Role.ANYBODY).label,
+            call.role.label,
             response.status,
-            (time.perf_counter() - request[STARTED_KEY]) * 1000,
+            (time.perf_counter() - call.started) * 1000,
             "" if denied is None else f" reason={denied.reason.value}",
         )
-    return response

@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
-from ..context import EMULATOR_KEY
-from ..routing import Handler
+from ..call import Call
 
 
-async def sync_model(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request.app[EMULATOR_KEY].world.sync()
-    return await handler(request)
+def sync_model(call: Call) -> None:
+    call.emulator.world.sync()
