@@ -25,7 +25,11 @@ class Role(IntEnum):
 
     @property
     def label(self) -> str:
-        return self.name.lower()
+        return _LABELS[self]
+
+
+_LABELS = {role: role.name.lower() for role in Role}
+"""Written on every journal entry and log line: an enum's ``name`` is a slow lookup."""
 
 
 TOKEN_ROLES = ("owner", "installer")

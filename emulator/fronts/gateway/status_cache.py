@@ -28,6 +28,8 @@ import weakref
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
+
 from ...model.charger import Charger
 from ...model.views import CLOCKED_SESSION_FIELDS, ChargerView
 from ...model.world import World
@@ -60,6 +62,8 @@ class Cached:
     numbers go (one more part than numbers)."""
     order: tuple[int, ...] = ()
     """STEADY: which clocked number (an index into :data:`MARKS`) goes into each cut."""
+    charger: Charger | None = None
+    """STEADY: the charger (the world and the feed version hold, so it is still there)."""
 
 
 _CACHES: weakref.WeakKeyDictionary[World, dict[tuple[str, str], Cached]] = (
@@ -90,12 +94,14 @@ def lookup(world: World, route: str, sn: str) -> bytes | None:
     t = world.model_t
     kind = found.validity
     if kind is Validity.STEADY:
-        numbers = json_body(world.session_numbers(world.charger(sn)))[1:-1].split(b",")
+        assert found.charger is not None
+        numbers = orjson.dumps(world.session_numbers(found.charger))[1:-1].split(b",")
         parts = found.parts
-        data = parts[0]
+        pieces = [_HEAD, b"%d" % ms(t), _MIDDLE, parts[0]]
         for at, index in enumerate(found.order, 1):
-            data += numbers[index] + parts[at]
-        return envelope(t, data)
+            pieces += (numbers[index], parts[at])
+        pieces.append(_TAIL)
+        return b"".join(pieces)
     if kind is Validity.IDLE or found.at == t:
         return envelope(t, found.parts[0])
     return None
@@ -117,7 +123,8 @@ def store(world: World, route: str, sn: str, view: ChargerView, kind: Validity) 
             kind = Validity.INSTANT
         else:
             parts, order = cut
-    bodies[(route, sn)] = Cached(world.feed.version, view.at, kind, parts, order)
+    charger = world.charger(sn) if kind is Validity.STEADY else None
+    bodies[(route, sn)] = Cached(world.feed.version, view.at, kind, parts, order, charger)
     return envelope(view.at, data)
 
 
@@ -141,6 +148,9 @@ def _cut(view: ChargerView) -> tuple[tuple[bytes, ...], tuple[int, ...]] | None:
     return tuple(parts), order
 
 
+_HEAD, _MIDDLE, _TAIL = b'{"meta":{"serverTimeStamp":', b'},"data":', b',"error":{}}'
+
+
 def envelope(t: float, data: bytes) -> bytes:
     """Exactly ``json_body(payloads.envelope(t, data))`` with ``data`` already encoded."""
-    return b'{"meta":{"serverTimeStamp":%d},"data":%b,"error":{}}' % (ms(t), data)
+    return b"".join((_HEAD, b"%d" % ms(t), _MIDDLE, data, _TAIL))
