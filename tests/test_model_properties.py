@@ -2,8 +2,9 @@
 moves and gateway commands, checked after each step.
 
 After every step: each connector state is one the transition table allows to be reached
-(every recorded move is legal), energy never decreases, and a refused command changed
-nothing at all (same snapshot, no change published).
+(every recorded move is legal), energy never decreases, a refused command changed
+nothing at all (same snapshot, no change published), and what the world keeps as it goes
+(the chargers' total power, the GREEN pool) is what a pass over every charger gives.
 """
 
 from __future__ import annotations
@@ -125,6 +126,11 @@ class ModelMachine(RuleBasedStateMachine):
             assert view.power_w >= 0
             if view.charging:
                 assert view.plugged_in and view.power_w > 0
+        chargers = list(world.chargers.values())
+        total = world._power.total(len(chargers))  # None: the world sums them in order
+        assert total is None or total == sum(c.power_w for c in chargers)
+        assert world._chargers_w() == sum(c.power_w for c in chargers)
+        assert world.balancer.green_pool() == [c for c in chargers if c.mode is ChargeMode.GREEN]
 
 
 TestRandomCommandSequences = ModelMachine.TestCase

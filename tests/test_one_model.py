@@ -12,7 +12,7 @@ import json
 import pytest
 
 from emulator.model.commands import CHARGER_COMMANDS, EV_API, GATEWAY_COMMANDS
-from emulator.model.feed import ChangeKind
+from emulator.model.feed import Change, ChangeFeed, ChangeKind
 from emulator.model.world import World
 from emulator.scenario.load import load_scenario
 from emulator.scenario.runner import run_scenario
@@ -122,6 +122,26 @@ async def test_every_reader_sees_the_same_numbers() -> None:
     assert session["e_c"] == state["session_wh"] == view.session_wh
     assert power["w"] == state["power_w"] == expectation_values(view)["power_w"] == 3300.0
     assert state["vehicle"]["soc"] == view.soc == expectation_values(view)["soc"]
+
+
+def test_the_feed_counts_every_change_and_delivers_only_the_kinds_asked_for() -> None:
+    """Versions move with every change, listened to or not (caches compare them); a
+    subscriber that names kinds gets only those, in order with the others."""
+    feed = ChangeFeed()
+    feed.notify(ChangeKind.POWER, 1.0, "a", power_w=7.0)  # nobody listens: still counted
+    assert (feed.version, feed.charger_version("a"), feed.charger_version("b")) == (1, 1, 0)
+    everything: list[Change] = []
+    steps: list[Change] = []
+    feed.subscribe(everything.append)
+    stop = feed.subscribe(steps.append, (ChangeKind.STEP,))
+    feed.notify(ChangeKind.POWER, 2.0, "b", power_w=0.0)
+    feed.publish(ChangeKind.STEP, 3.0, step={"index": 0})
+    assert [(c.seq, c.kind) for c in everything] == [(2, "power"), (3, "step")]
+    assert [(c.seq, c.at, dict(c.data)) for c in steps] == [(3, 3.0, {"step": {"index": 0}})]
+    assert feed.charger_version("b") == 2
+    stop()
+    feed.notify(ChangeKind.STEP, 4.0)
+    assert len(steps) == 1 and len(everything) == 3 and feed.version == 4
 
 
 def test_the_change_feed_reports_transitions_sessions_power_and_commands() -> None:

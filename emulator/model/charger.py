@@ -98,6 +98,44 @@ class Demand:
     green: bool = False
 
 
+NO_DEMAND = Demand(0)
+STOPPED = Demand(0, "session stopped; send start_charging to charge again")
+OUTSIDE_SCHEDULE = Demand(0, "outside the charging schedule")
+_DEMANDS: dict[int, Demand] = {}
+"""Demands are values: one instance per level (a charger asks at every event)."""
+
+
+def _demand(amps: int) -> Demand:
+    demand = _DEMANDS.get(amps)
+    if demand is None:
+        demand = Demand(amps)
+        if len(_DEMANDS) < 256:
+            _DEMANDS[amps] = demand
+    return demand
+
+
+_GREEN_DEMANDS: dict[int, Demand] = {}
+
+
+def _green_demand(amps: int) -> Demand:
+    demand = _GREEN_DEMANDS.get(amps)
+    if demand is None:
+        demand = Demand(amps, "not enough solar surplus", green=True)
+        if len(_GREEN_DEMANDS) < 256:
+            _GREEN_DEMANDS[amps] = demand
+    return demand
+
+
+PowerHook = Callable[["Charger", float, float], None]
+"""Told (charger, old W, new W) whenever a charger's power changes."""
+_modes_set = 0
+
+
+def modes_set() -> int:
+    """How many times any charger's mode was set (caches of who is GREEN compare it)."""
+    return _modes_set
+
+
 class Charger:
     def __init__(
         self,
@@ -110,9 +148,13 @@ class Charger:
         charging_level: int | None = None,
         history_limit: int = 1000,
         on_transition: Callable[[Charger, Transition], None] | None = None,
+        on_power: PowerHook | None = None,
     ) -> None:
         spec.check()
+        self._on_power = on_power
+        self._power_w = 0.0
         self.spec = spec
+        self.serial = spec.serial
         self.state = S.AVAILABLE
         self.vehicle: Vehicle | None = None
         self.fault_code: str | None = None
@@ -123,7 +165,6 @@ class Charger:
         self.user_request = False
         self.user_stopped = False
         self.amps = 0
-        self.power_w = 0.0
         self.reason: str | None = None
         self.limited_by_site = False
         self.session: ChargeSession | None = None
@@ -139,15 +180,31 @@ class Charger:
     # -- reading (never changes the model) -------------------------------------------------
 
     @property
-    def serial(self) -> str:
-        return self.spec.serial
+    def power_w(self) -> float:
+        return self._power_w
+
+    @power_w.setter
+    def power_w(self, watts: float) -> None:
+        old, self._power_w = self._power_w, watts
+        if self._on_power is not None and watts != old:
+            self._on_power(self, old, watts)
+
+    @property
+    def mode(self) -> ChargeMode:
+        return self._mode
+
+    @mode.setter
+    def mode(self, mode: ChargeMode) -> None:
+        global _modes_set
+        self._mode = mode
+        _modes_set += 1
 
     @property
     def slots(self) -> tuple[Slot, ...]:
         return self.calendar.slots
 
     def pending_wh(self, t: float) -> float:
-        return self.power_w * max(0.0, t - self._t) / 3600
+        return self._power_w * max(0.0, t - self._t) / 3600
 
     def lifetime_wh(self, t: float) -> float:
         return self._lifetime_wh + self.pending_wh(t)
@@ -162,10 +219,11 @@ class Charger:
         return None if self.vehicle is None else self.vehicle.soc_percent(self.pending_wh(t))
 
     def full_at(self) -> float | None:
-        if self.power_w <= 0 or self.vehicle is None:
+        power = self._power_w
+        if power <= 0 or self.vehicle is None:
             return None
         remaining = max(0.0, self.vehicle.capacity_wh - self.vehicle.stored_wh)
-        return self._t + remaining / self.power_w * 3600
+        return self._t + remaining / power * 3600
 
     @property
     def auto(self) -> bool:
@@ -174,44 +232,46 @@ class Charger:
 
     def demand(self, t: float) -> Demand:
         if self.state is S.FAULTED or self.vehicle is None:
-            return Demand(0)
+            return NO_DEMAND
         if self.user_stopped:
-            return Demand(0, "session stopped; send start_charging to charge again")
-        if self.user_request or self.mode is ChargeMode.MANUAL:
-            return Demand(self.charging_level if self.user_request else 0)
-        if self.mode.follows_schedule:
+            return STOPPED
+        mode = self._mode
+        if self.user_request or mode is ChargeMode.MANUAL:
+            return _demand(self.charging_level) if self.user_request else NO_DEMAND
+        if mode.follows_schedule:
             slot, _ = self.calendar.at(t)
             if slot is None:
-                return Demand(0, "outside the charging schedule")
-            return Demand(slot.charging_level or self.charging_level)
-        return Demand(self.charging_level, "not enough solar surplus", green=True)
+                return OUTSIDE_SCHEDULE
+            return _demand(slot.charging_level or self.charging_level)
+        return _green_demand(self.charging_level)
 
     def next_wakeup(self, t: float) -> float | None:
         """The next time this charger changes by itself (car full, slot edge)."""
-        times = [self.full_at()]
+        full = self.full_at()
         if (
             self.vehicle is not None
             and self.state is not S.FAULTED
             and self.auto
             and not self.user_stopped
-            and self.mode.follows_schedule
+            and self._mode.follows_schedule
         ):
-            times.append(self.calendar.at(t)[1])
-        future = [x for x in times if x is not None]
-        return min(future) if future else None
+            edge = self.calendar.at(t)[1]
+            if edge is not None:
+                return edge if full is None else min(full, edge)
+        return full
 
     # -- changing ------------------------------------------------------------------------
 
     def fold(self, t: float) -> None:
         """Bank the energy delivered since the segment started; start a new segment at t."""
-        delivered = self.pending_wh(t)
+        delivered = self._power_w * max(0.0, t - self._t) / 3600  # pending_wh(t)
         self._lifetime_wh += delivered
         if self.session is not None:
             self.session.energy_wh += delivered
         if self.vehicle is not None:
             vehicle = self.vehicle
             vehicle.stored_wh = min(vehicle.capacity_wh, vehicle.stored_wh + delivered)
-            if self.power_w > 0 and vehicle.capacity_wh - vehicle.stored_wh < FULL_EPSILON_WH:
+            if self._power_w > 0 and vehicle.capacity_wh - vehicle.stored_wh < FULL_EPSILON_WH:
                 vehicle.stored_wh = vehicle.capacity_wh
         self._t = t
 

@@ -123,6 +123,9 @@ class EnergyModel:
         self._chargers_mw: tuple[int, ...] = (0,) * n
         self._powers_cache: dict[tuple[int, int, tuple[int, ...]], _Powers] = {}
         self._shares_cache: dict[int, tuple[int, ...]] = {}
+        self._phases_cache: dict[int, tuple[int, ...]] = {}
+        self._midnight_after: tuple[float, float] | None = None
+        """The last ``_next_midnight`` answer, (t, midnight)."""
         self._counters = self._initial(start or StartCounters())
         self._snapshots = _Snapshots(ms(t0), self._counters.copy())
         self._max_report_w = self._profile_peaks()
@@ -195,10 +198,16 @@ class EnergyModel:
 
     def _charger_phases(self, chargers_w: float | Sequence[float]) -> tuple[int, ...]:
         n = self.metering.phases
-        if isinstance(chargers_w, int | float):
+        if isinstance(chargers_w, (int, float)):
             if chargers_w < 0:
                 raise invalid("chargers' power cannot be negative", "chargers_w")
-            return apportion(mw(chargers_w), (1,) * n)
+            total = mw(chargers_w)
+            phases = self._phases_cache.get(total)
+            if phases is None:
+                phases = apportion(total, (1,) * n)
+                if len(self._phases_cache) < 4096:
+                    self._phases_cache[total] = phases
+            return phases
         values = tuple(mw(w) for w in chargers_w)
         if len(values) != n or min(values) < 0:
             raise invalid(f"chargers_w per phase needs {n} values >= 0", "chargers_w")
@@ -263,8 +272,13 @@ class EnergyModel:
                 snapshots.by_midnight[ms(cur)] = c.copy()
 
     def _next_midnight(self, t: float) -> float:
+        last = self._midnight_after
+        if last is not None and last[0] == t:
+            return last[1]
         today = datetime.fromtimestamp(t, self.tz).date()
-        return self._midnight(today + timedelta(days=1))
+        midnight = self._midnight(today + timedelta(days=1))
+        self._midnight_after = (t, midnight)
+        return midnight
 
     def _midnight(self, day: date) -> float:
         return datetime.combine(day, time(0), tzinfo=self.tz).timestamp()

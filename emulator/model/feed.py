@@ -10,7 +10,7 @@ is one subscriber; the dashboard's live stream and the status body cache are oth
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -55,22 +55,47 @@ Subscriber = Callable[[Change], None]
 
 class ChangeFeed:
     """Publish/subscribe for changes; ``version`` and ``charger_version`` count them so a
-    reader can tell cheaply whether anything it cached may be stale."""
+    reader can tell cheaply whether anything it cached may be stale.
+
+    Every change bumps the versions, listened to or not; a :class:`Change` is built only
+    when some subscriber takes its kind (a subscriber may name the kinds it wants), so the
+    model's hot paths (``notify``) cost a counter when nobody listens."""
 
     def __init__(self) -> None:
-        self._subscribers: list[Subscriber] = []
+        self._subscriptions: list[tuple[Subscriber, frozenset[ChangeKind] | None]] = []
+        self._by_kind: dict[ChangeKind, tuple[Subscriber, ...]] = {kind: () for kind in ChangeKind}
         self.version = 0
         self._charger_versions: dict[str, int] = {}
 
-    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
-        """Call ``subscriber(change)`` for every later change; returns the unsubscribe."""
-        self._subscribers.append(subscriber)
+    def subscribe(
+        self, subscriber: Subscriber, kinds: Iterable[ChangeKind] | None = None
+    ) -> Callable[[], None]:
+        """Call ``subscriber(change)`` for every later change (of ``kinds`` only, if
+        given); returns the unsubscribe."""
+        entry = (subscriber, None if kinds is None else frozenset(kinds))
+        self._subscriptions.append(entry)
+        self._index()
 
         def unsubscribe() -> None:
-            if subscriber in self._subscribers:
-                self._subscribers.remove(subscriber)
+            for i, each in enumerate(self._subscriptions):
+                if each is entry:
+                    del self._subscriptions[i]
+                    self._index()
+                    return
 
         return unsubscribe
+
+    def _index(self) -> None:
+        """Who takes each kind, in subscription order (fresh tuples: a delivery under way
+        keeps the subscribers it started with)."""
+        self._by_kind = {
+            kind: tuple(s for s, kinds in self._subscriptions if kinds is None or kind in kinds)
+            for kind in ChangeKind
+        }
+
+    def listening(self, kind: ChangeKind) -> bool:
+        """Some subscriber takes changes of ``kind``."""
+        return bool(self._by_kind[kind])
 
     def charger_version(self, serial: str) -> int:
         return self._charger_versions.get(serial, 0)
@@ -82,9 +107,22 @@ class ChangeFeed:
         if serial is not None:
             self._charger_versions[serial] = self.version
         change = Change(self.version, at, kind, serial, data)
-        for subscriber in tuple(self._subscribers):
+        self._deliver(change, self._by_kind[kind])
+        return change
+
+    def notify(self, kind: ChangeKind, at: float, serial: str | None = None, **data: Any) -> None:
+        """``publish`` without the returned change: none is built when nobody takes it."""
+        self.version += 1
+        if serial is not None:
+            self._charger_versions[serial] = self.version
+        subscribers = self._by_kind[kind]
+        if subscribers:
+            self._deliver(Change(self.version, at, kind, serial, data), subscribers)
+
+    @staticmethod
+    def _deliver(change: Change, subscribers: tuple[Subscriber, ...]) -> None:
+        for subscriber in subscribers:
             try:
                 subscriber(change)
             except Exception:  # a listener's bug must not undo or block the model
-                log.exception("change feed subscriber %r failed on %s", subscriber, kind)
-        return change
+                log.exception("change feed subscriber %r failed on %s", subscriber, change.kind)

@@ -57,6 +57,10 @@ class HourlyLoad:
 
     hourly_w: tuple[float, ...]
     tz: ZoneInfo
+    _last: list[tuple[float, int, float]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+    """The last ``_hour`` answer (one time-zone conversion per instant asked about)."""
 
     def __post_init__(self) -> None:
         if len(self.hourly_w) != 24:
@@ -64,13 +68,23 @@ class HourlyLoad:
         for value in self.hourly_w:
             _check_watts(value, "hourly")
 
+    def _hour(self, t: float) -> tuple[int, float]:
+        """The local hour at ``t`` and the next change."""
+        last = self._last
+        if last and last[0][0] == t:
+            return last[0][1], last[0][2]
+        local = datetime.fromtimestamp(t, self.tz)
+        start = local.replace(minute=0, second=0, microsecond=0)
+        # 3600 s of absolute time, not of wall time: DST changes repeat or skip an hour.
+        change = start.timestamp() + 3600
+        last[:] = [(t, local.hour, change)]
+        return local.hour, change
+
     def power_w(self, t: float) -> float:
-        return self.hourly_w[datetime.fromtimestamp(t, self.tz).hour]
+        return self.hourly_w[self._hour(t)[0]]
 
     def next_change(self, t: float) -> float:
-        start = datetime.fromtimestamp(t, self.tz).replace(minute=0, second=0, microsecond=0)
-        # 3600 s of absolute time, not of wall time: DST changes repeat or skip an hour.
-        return start.timestamp() + 3600
+        return self._hour(t)[1]
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any
 from .clock import iso
 from .errors import invalid
 from .feed import Change, ChangeKind
-from .states import ConnectorState
+from .states import OCPP_NAMES, ConnectorState
 from .views import ChargerView
 
 LOG_LIMIT = 5000
@@ -106,9 +106,13 @@ class OcppLog:
         itself: no snapshot needed, which keeps long clock jumps cheap)."""
         if change.kind is ChangeKind.TRANSITION and change.serial is not None:
             data = change.data
-            payload = _status(
-                ConnectorState(data["after"]), data["fault_code"], data["reason"], change.at
-            )
+            payload = {
+                "connectorId": 1,
+                "errorCode": data["fault_code"] or "NoError",
+                "status": OCPP_NAMES[data["after"]],
+                "info": data["reason"],
+                "timestamp": stamp(change.at),
+            }
             self._append(change.at, change.serial, "StatusNotification", payload)
 
     def record(self, charger: ChargerView, message: str) -> dict[str, Any]:

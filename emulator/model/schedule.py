@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
-from functools import cached_property
+from functools import cached_property, lru_cache
 from zoneinfo import ZoneInfo
 
 from .errors import invalid
@@ -154,6 +155,30 @@ def slot_from_payload(raw: object, index: int, min_amps: int, max_amps: int) -> 
     )
 
 
+@lru_cache(maxsize=256)
+def _slot_intervals(
+    slots: tuple[Slot, ...], tz: ZoneInfo, first_day: date
+) -> tuple[tuple[tuple[float, float, Slot], ...], float]:
+    """The slot intervals of the ten days from ``first_day`` in start order, and the end of
+    the window they answer for (eight days on). Shared: chargers often have the same slots,
+    and the days depend only on ``first_day``."""
+    intervals: list[tuple[float, float, Slot]] = []
+    for offset in range(10):
+        day = first_day + timedelta(days=offset)
+        for slot in slots:
+            if not slot.enabled or day.isoweekday() not in slot.days:
+                continue
+            midnight = datetime(day.year, day.month, day.day, tzinfo=tz)
+            start = midnight + timedelta(minutes=slot.start_minute)
+            end = midnight + timedelta(minutes=slot.end_minute)
+            if end <= start:
+                end += timedelta(days=1)
+            intervals.append((start.timestamp(), end.timestamp(), slot))
+    intervals.sort(key=lambda item: item[0])
+    start_of_window = datetime(first_day.year, first_day.month, first_day.day, tzinfo=tz)
+    return tuple(intervals), (start_of_window + timedelta(days=8)).timestamp()
+
+
 @dataclass
 class Calendar:
     """Answers 'which slot is on at t, and when does that next change?'.
@@ -165,30 +190,23 @@ class Calendar:
     slots: tuple[Slot, ...]
     tz: ZoneInfo
     _window: tuple[float, float] = (0.0, -1.0)
-    _intervals: list[tuple[float, float, Slot]] = field(default_factory=list)
+    _intervals: Sequence[tuple[float, float, Slot]] = field(default_factory=list)
+    _last: tuple[float, Slot | None, float | None] | None = field(
+        default=None, repr=False, compare=False
+    )
+    """The last answer of ``at`` (a charger asks twice per event at the same instant)."""
 
     def _build(self, t: float) -> None:
         local = datetime.fromtimestamp(t, self.tz)
         first_day = (local - timedelta(days=1)).date()
-        intervals: list[tuple[float, float, Slot]] = []
-        for offset in range(10):
-            day = first_day + timedelta(days=offset)
-            for slot in self.slots:
-                if not slot.enabled or day.isoweekday() not in slot.days:
-                    continue
-                midnight = datetime(day.year, day.month, day.day, tzinfo=self.tz)
-                start = midnight + timedelta(minutes=slot.start_minute)
-                end = midnight + timedelta(minutes=slot.end_minute)
-                if end <= start:
-                    end += timedelta(days=1)
-                intervals.append((start.timestamp(), end.timestamp(), slot))
-        intervals.sort(key=lambda item: item[0])
-        self._intervals = intervals
-        start_of_window = datetime(first_day.year, first_day.month, first_day.day, tzinfo=self.tz)
-        self._window = (t, (start_of_window + timedelta(days=8)).timestamp())
+        self._intervals, end = _slot_intervals(self.slots, self.tz, first_day)
+        self._window = (t, end)
 
     def at(self, t: float) -> tuple[Slot | None, float | None]:
         """The slot in force at ``t`` (or None) and the next time that can change."""
+        last = self._last
+        if last is not None and last[0] == t:
+            return last[1], last[2]
         if not any(s.enabled for s in self.slots):
             return None, None
         if not self._window[0] <= t < self._window[1]:
@@ -203,6 +221,7 @@ class Calendar:
             elif start > t:
                 boundary = start if boundary is None else min(boundary, start)
                 break
+        self._last = (t, active, boundary)
         return active, boundary
 
     def window(self, t: float) -> tuple[float, float, Slot] | None:

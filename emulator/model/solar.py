@@ -4,8 +4,9 @@ green charging can be integrated exactly between steps."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 STEP_S = 900
@@ -19,6 +20,11 @@ class SolarProfile:
     steps_w: tuple[float, ...]  # 96 values
     house_load_w: float
     tz: ZoneInfo
+    _last: list[tuple[float, int, float]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
+    """The last ``_step`` answer: the energy model and the world ask several times about
+    the same instant (one time-zone conversion instead of three or four)."""
 
     @classmethod
     def none(cls, tz: ZoneInfo) -> SolarProfile:
@@ -48,10 +54,15 @@ class SolarProfile:
         return cls(tuple(kw * 1000 for kw in hourly_kw for _ in range(4)), house_load_kw * 1000, tz)
 
     def _step(self, t: float) -> tuple[int, float]:
+        last = self._last
+        if last and last[0][0] == t:
+            return last[0][1], last[0][2]
         local = datetime.fromtimestamp(t, self.tz)
         index = (local.hour * 60 + local.minute) // 15
         start = local.replace(minute=(local.minute // 15) * 15, second=0, microsecond=0)
-        return index, (start + timedelta(minutes=15)).timestamp()
+        change = (start + timedelta(minutes=15)).timestamp()
+        last[:] = [(t, index, change)]
+        return index, change
 
     def production_w(self, t: float) -> float:
         return self.steps_w[self._step(t)[0]]
@@ -62,7 +73,7 @@ class SolarProfile:
     def next_change(self, t: float) -> float:
         return self._step(t)[1]
 
-    @property
+    @cached_property
     def is_dark(self) -> bool:
         return not any(self.steps_w)
 

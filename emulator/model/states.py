@@ -17,10 +17,16 @@ class ConnectorState(StrEnum):
     @property
     def ocpp_name(self) -> str:
         """The OCPP 1.6 StatusNotification spelling (``SuspendedEV``)."""
-        return {"SUSPENDED_EV": "SuspendedEV", "SUSPENDED_EVSE": "SuspendedEVSE"}.get(
-            self.value, self.value.capitalize()
-        )
+        return OCPP_NAMES[self.value]
 
+
+OCPP_NAMES: dict[str, str] = {
+    state.value: {"SUSPENDED_EV": "SuspendedEV", "SUSPENDED_EVSE": "SuspendedEVSE"}.get(
+        state.value, state.value.capitalize()
+    )
+    for state in ConnectorState
+}
+"""Each state's value (``SUSPENDED_EV``) to its OCPP 1.6 spelling (``SuspendedEV``)."""
 
 S = ConnectorState
 _PLUGGED = {S.PREPARING, S.CHARGING, S.SUSPENDED_EV, S.SUSPENDED_EVSE, S.FINISHING}

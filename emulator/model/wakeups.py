@@ -10,20 +10,20 @@ number of chargers and pending actions however many commands arrive.
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 WakeKind = Literal["charger", "solar", "energy", "action"]
 COMPACT_MIN = 64
 
 
-@dataclass(order=True, slots=True)
-class Wakeup:
+class Wakeup(NamedTuple):
+    """One wake-up; the heap orders them by (at, seq), and seq is unique."""
+
     at: float
     seq: int
-    kind: WakeKind = field(compare=False)
-    key: str = field(compare=False)
-    epoch: int = field(compare=False, default=0)
+    kind: WakeKind
+    key: str
+    epoch: int = 0
 
 
 class Agenda:
@@ -47,10 +47,14 @@ class Agenda:
 
     def replace(self, key: str, when: float | None) -> None:
         """The one pending wake-up of ``key`` is now ``when`` (or none)."""
-        epoch = self._epochs.get(key, 0) + 1
-        if key in self._epochs:
+        epochs = self._epochs
+        previous = epochs.get(key)
+        if previous is None:
+            epoch = 1
+        else:
+            epoch = previous + 1
             self._stale += 1  # the previous one (if any) no longer counts
-        self._epochs[key] = epoch
+        epochs[key] = epoch
         if when is not None:
             self._seq += 1
             heapq.heappush(self._heap, Wakeup(when, self._seq, "charger", key, epoch))
@@ -59,16 +63,19 @@ class Agenda:
 
     def next_due(self, until: float) -> Wakeup | None:
         """Pop the earliest live wake-up at or before ``until``."""
-        while self._heap and self._heap[0].at <= until:
-            wakeup = heapq.heappop(self._heap)
-            if wakeup.epoch < 0 or wakeup.epoch == self._epochs.get(wakeup.key):
+        heap = self._heap
+        while heap and heap[0][0] <= until:
+            wakeup = heapq.heappop(heap)
+            epoch = wakeup[4]
+            if epoch < 0 or epoch == self._epochs.get(wakeup[3]):
                 self.processed += 1
                 return wakeup
             self._stale = max(0, self._stale - 1)
         return None
 
     def _compact(self) -> None:
-        live = [w for w in self._heap if w.epoch < 0 or w.epoch == self._epochs.get(w.key)]
+        epochs = self._epochs
+        live = [w for w in self._heap if w[4] < 0 or w[4] == epochs.get(w[3])]
         heapq.heapify(live)
         self._heap = live
         self._stale = 0

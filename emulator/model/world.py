@@ -109,7 +109,7 @@ class World:
         self.vehicle_presets: dict[str, Mapping[str, Any]] = dict(vehicles or {})
         self.feed = ChangeFeed()
         self.ocpp = OcppLog()
-        self.feed.subscribe(self.ocpp.on_change)
+        self.feed.subscribe(self.ocpp.on_change, (ChangeKind.TRANSITION,))
         self.agenda = Agenda()
         self.started_at = clock.now()
         self.model_t = self.started_at
@@ -117,6 +117,7 @@ class World:
         self._energy_folds: list[tuple[float, float]] = []
         """Chargers' power changes (t, total W) before anything read the meters; replayed
         in order when the model is first needed (at most MAX_PENDING_FOLDS)."""
+        self._power = _PowerSum()
         self.balancer = Balancer(self.chargers, self.site.groups, self._green_surplus_w)
         self._actions: dict[str, Callable[[World], None]] = {}
         self._action_seq = 0
@@ -152,8 +153,10 @@ class World:
             slots=slots,
             charging_level=charging_level,
             on_transition=self._on_transition,
+            on_power=self._power.changed,
         )
         self.chargers[spec.serial] = charger
+        self._power.add(charger.power_w)
         if group is not None:
             self.balancer.join(spec.serial, group)
         return charger
@@ -233,33 +236,60 @@ class World:
     # -- the controller -------------------------------------------------------------------
 
     def _rebalance(self, chargers: list[Charger], t: float, cause: str) -> None:
+        if len(chargers) == 1:
+            alone = chargers[0]
+            if alone.mode is not ChargeMode.GREEN and not self.balancer.in_group(alone.serial):
+                self._settle_alone(alone, t, cause)
+                return
         for charger in chargers:
             charger.fold(t)
         demands = {c.serial: c.demand(t) for c in chargers}
         allocation = self.balancer.allocate(chargers, demands, t)
+        amps, limited_here = allocation.amps, allocation.limited
+        feed, agenda = self.feed, self.agenda
         changed: list[Charger] = []
         for charger in chargers:
-            limited = charger.serial in allocation.limited
-            reason = "limited by the shared breaker" if limited else demands[charger.serial].reason
+            serial = charger.serial
+            limited = serial in limited_here
+            reason = "limited by the shared breaker" if limited else demands[serial].reason
             charger.limited_by_site = limited
             before = charger.power_w
-            charger.settle(t, allocation.amps[charger.serial], reason, cause)
-            if charger.power_w != before:
+            charger.settle(t, amps[serial], reason, cause)
+            after = charger.power_w
+            if after != before:
                 changed.append(charger)
-                self.feed.publish(
-                    ChangeKind.POWER, t, charger.serial, power_w=watts(charger.power_w)
-                )
-            self.agenda.replace(charger.serial, _at_or_after(charger.next_wakeup(t), t))
+                feed.notify(ChangeKind.POWER, t, serial, power_w=watts(after))
+            agenda.replace(serial, _at_or_after(charger.next_wakeup(t), t))
         if changed:
             self._fold_energy(t)
             self._share_surplus(chargers, changed, t)
-        if any(c.mode is ChargeMode.GREEN and c.vehicle for c in chargers):
-            self._schedule_solar(t)
+        for charger in chargers:
+            if charger.mode is ChargeMode.GREEN and charger.vehicle:
+                self._schedule_solar(t)
+                break
+
+    def _settle_alone(self, charger: Charger, t: float, cause: str) -> None:
+        """``_rebalance`` of one charger that shares nothing (no breaker group, not GREEN):
+        the same steps, in the same order, without the balancer (it would offer exactly
+        the demand)."""
+        charger.fold(t)
+        demand = charger.demand(t)
+        charger.limited_by_site = False
+        before = charger.power_w
+        charger.settle(t, demand.amps, demand.reason, cause)
+        after = charger.power_w
+        serial = charger.serial
+        if after != before:
+            self.feed.notify(ChangeKind.POWER, t, serial, power_w=watts(after))
+        self.agenda.replace(serial, _at_or_after(charger.next_wakeup(t), t))
+        if after != before:
+            self._fold_energy(t)
+            self._share_surplus([charger], [charger], t)
 
     def _share_surplus(self, done: list[Charger], changed: list[Charger], t: float) -> None:
         """A charger that is not GREEN changed what the meters show left over: the GREEN
         chargers (not just rebalanced) take the new surplus."""
-        if all(c.mode is ChargeMode.GREEN for c in changed):
+        if not self.balancer.has_green() or all(c.mode is ChargeMode.GREEN for c in changed):
             return
         pool = [c for c in self.balancer.green_pool() if c.vehicle and c not in done]
         if pool:
@@ -303,13 +333,20 @@ class World:
 
     def _fold_energy(self, t: float) -> None:
         """Bank the meters up to ``t`` at the chargers' old power; take the new one."""
-        if self._energy is not None or len(self._energy_folds) >= MAX_PENDING_FOLDS:
+        energy = self._energy
+        if energy is not None:
+            energy.fold(t, self._chargers_w())
+        elif len(self._energy_folds) >= MAX_PENDING_FOLDS:
             self.energy.fold(t, self._chargers_w())
         else:
             self._energy_folds.append((t, self._chargers_w()))
 
     def _chargers_w(self) -> float:
-        return sum(c.power_w for c in self.chargers.values())
+        """The chargers' total power, exactly as ``sum`` over them in site order gives it."""
+        total = self._power.total(len(self.chargers))
+        if total is None:
+            return sum(c.power_w for c in self.chargers.values())
+        return total
 
     def _green_surplus_w(self, t: float) -> float:
         """What GREEN chargers may share: production - house load - the other chargers,
@@ -318,12 +355,12 @@ class World:
         return self.energy.green_surplus_w(t, others)
 
     def _on_transition(self, charger: Charger, transition: Transition) -> None:
-        self.feed.publish(
+        self.feed.notify(
             ChangeKind.TRANSITION,
             transition.at,
             charger.serial,
-            before=transition.before.value,
-            after=transition.after.value,
+            before=transition.before._value_,  # .value, without the enum's descriptor
+            after=transition.after._value_,
             cause=transition.cause,
             reason=transition.reason,
             fault_code=charger.fault_code,
@@ -672,6 +709,47 @@ class World:
         self.sync()
         self.gateway.ev_min_role = role
         return self._gateway_changed("set_ev_min_role", role=role.label)
+
+
+class _PowerSum:
+    """The chargers' total power kept as they change, without a pass over every charger.
+
+    ``sum`` adds floats one by one, rounding as it goes; the result is kept only while it
+    is provably the same: every power a whole number of W (amps x volts x phases, or a
+    car's limit such as 7.4 kW), so each partial sum is exact. Anything else (a limit of
+    0.1234 kW is 123.39999999999999 W) counts as odd, and the caller sums as before."""
+
+    __slots__ = ("_count", "_odd", "_whole")
+
+    LIMIT = 2**53
+
+    def __init__(self) -> None:
+        self._whole = 0
+        self._odd = 0
+        self._count = 0
+
+    def add(self, watts: float) -> None:
+        """A charger joined, at ``watts``."""
+        self._count += 1
+        self._take(watts, 1)
+
+    def changed(self, charger: Charger, old: float, new: float) -> None:
+        """A charger's power went from ``old`` to ``new`` (its ``on_power`` hook)."""
+        self._take(old, -1)
+        self._take(new, 1)
+
+    def _take(self, watts: float, sign: int) -> None:
+        if watts.__class__ is float and watts.is_integer() and 0 <= watts <= self.LIMIT:
+            self._whole += sign * int(watts)
+        else:
+            self._odd += sign
+
+    def total(self, chargers: int) -> float | None:
+        """The exact sum of ``chargers`` powers, or None when only summing them in order
+        can tell (or when a charger came in some other way than ``add``)."""
+        if self._odd or not self._count or self._count != chargers or self._whole > self.LIMIT:
+            return None
+        return float(self._whole)
 
 
 def _check_connector(connector_id: int) -> None:
