@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import ssl
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,20 @@ def write_secret(path: Path, data: bytes) -> None:
     with os.fdopen(fd, "wb") as handle:
         handle.write(data)
     os.chmod(path, 0o600)
+
+
+def publish_secret(path: Path, data: bytes) -> None:
+    """Write a private key (0600) so that nobody ever reads it half-written, and only if
+    no one has published one at ``path`` first: FileExistsError then (read theirs).
+    Emulators started together on one certs folder thus agree on one key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")  # 0600
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.link(name, path)  # atomic, and refuses an existing file
+    finally:
+        os.unlink(name)
 
 
 @dataclass(frozen=True)

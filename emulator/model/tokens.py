@@ -33,7 +33,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.api_jws import PyJWS
 
-from ..certs import write_secret
+from ..certs import publish_secret
 from .roles import TOKEN_ROLES
 
 KEY_FILE = "token-signing-key.pem"
@@ -107,7 +107,10 @@ def load_or_create_key(path: Path) -> ec.EllipticCurvePrivateKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    write_secret(path, pem)
+    try:
+        publish_secret(path, pem)
+    except FileExistsError:  # another emulator on this folder made it first: share it
+        return load_or_create_key(path)
     return key
 
 
