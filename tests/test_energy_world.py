@@ -181,3 +181,27 @@ def test_existing_scenarios_keep_todays_behaviour() -> None:
         1,
     )
     assert len(world.energy.array.serials) == 10
+
+
+def test_a_fault_stops_the_chargers_share_of_consumption_at_once() -> None:
+    """A fault drops the charger's power to 0 W: the meters must stop counting it then
+    (it used to be zeroed before the world compared power, so the meters kept counting
+    the old 3,680 W through the fault)."""
+    text = """
+seed: 3
+clock: {start: "2026-03-01T00:00:00Z"}
+site: {house_load: {watts: 0}}
+solar: {peak_kw: 0}
+vehicles: {big: {capacity_kwh: 100, soc: 10, max_kw: 11}}
+chargers: [{id: garage, max_amps: 32, voltage: 230, phases: 1, plugged_in: big}]
+"""
+    world = world_of(text)
+    serial = next(iter(world.chargers))
+    world.start_charging(serial, 16)
+    world.advance(3600)
+    world.fault(serial)
+    world.advance(3600)
+    view = world.energy_view()
+    assert view.consumption is not None
+    assert view.consumption.total.lifetime_wh - lifetimes(world_of(text))[1] == 3680.0
+    assert world.charger(serial).lifetime_wh(world.model_t) == pytest.approx(3680.0)

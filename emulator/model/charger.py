@@ -408,7 +408,9 @@ class Charger:
     def fault(self, t: float, code: str) -> None:
         self.check_fault()
         self.fault_code = code
-        self.power_w, self.amps = 0.0, 0
+        # The power drops to 0 W in the settle that follows (``World._change``), where the
+        # world compares power before and after and tells the meters: zeroing it here hid
+        # the drop from them.
         # A fault ends the session's request *and* its stop: charging again needs a new
         # start, and a stop before the fault must not outlive it (after clear_fault the
         # connector is PREPARING, from which FINISHING is no legal move).
