@@ -487,4 +487,6 @@ def test_a_scenario_nested_past_the_c_stack_is_refused_not_fatal(opener: str) ->
     worker.start()
     worker.join()
     assert len(outcome) == 1 and isinstance(outcome[0], ScenarioError), outcome
-    assert "deep.yaml:1:1" in str(outcome[0]) and "nested too deeply" in str(outcome[0])
+    # ours ("nested too deeply"), or libyaml's own limit where it has one (PyYAML 6.0.4:
+    # "exceeded maximum nesting depth"): a problem on line 1 either way
+    assert "deep.yaml:1:" in str(outcome[0]) and "nest" in str(outcome[0]), outcome
