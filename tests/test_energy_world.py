@@ -205,3 +205,24 @@ chargers: [{id: garage, max_amps: 32, voltage: 230, phases: 1, plugged_in: big}]
     assert view.consumption is not None
     assert view.consumption.total.lifetime_wh - lifetimes(world_of(text))[1] == 3680.0
     assert world.charger(serial).lifetime_wh(world.model_t) == pytest.approx(3680.0)
+
+
+def test_a_slot_on_one_weekday_charges_every_week() -> None:
+    """A Wednesday-only slot used to charge once and never again: the calendar looked for
+    the next start in too few days."""
+    text = """
+seed: 3
+clock: {start: "2026-03-02T00:00:00Z"}
+vehicles: {huge: {capacity_kwh: 500, soc: 0, max_kw: 11}}
+chargers:
+  - id: garage
+    max_amps: 32
+    mode: SCHEDULED_CHARGING
+    plugged_in: huge
+    schedule: [{startTime: "01:00", endTime: "02:00", chargingLevel: 16, days: [3]}]
+"""
+    world = world_of(text)
+    charger = next(iter(world.chargers.values()))
+    world.advance(28 * DAY)
+    assert charger.charge_starts == 4  # four Wednesdays in four weeks
+    assert charger.lifetime_wh(world.model_t) == pytest.approx(4 * 3680.0)

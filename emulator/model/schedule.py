@@ -155,15 +155,22 @@ def slot_from_payload(raw: object, index: int, min_amps: int, max_amps: int) -> 
     )
 
 
+WINDOW_DAYS = 8
+"""A calendar built at t answers for times up to this many days from the day before t."""
+BUILT_DAYS = WINDOW_DAYS + 8
+"""Days of intervals built: a slot on one weekday starts again at most seven days (plus an
+overnight end) after any time in the window, so its next start is always among them."""
+
+
 @lru_cache(maxsize=256)
 def _slot_intervals(
     slots: tuple[Slot, ...], tz: ZoneInfo, first_day: date
 ) -> tuple[tuple[tuple[float, float, Slot], ...], float]:
-    """The slot intervals of the ten days from ``first_day`` in start order, and the end of
-    the window they answer for (eight days on). Shared: chargers often have the same slots,
-    and the days depend only on ``first_day``."""
+    """The slot intervals of the :data:`BUILT_DAYS` from ``first_day`` in start order, and
+    the end of the window they answer for (:data:`WINDOW_DAYS` on). Shared: chargers often
+    have the same slots, and the days depend only on ``first_day``."""
     intervals: list[tuple[float, float, Slot]] = []
-    for offset in range(10):
+    for offset in range(BUILT_DAYS):
         day = first_day + timedelta(days=offset)
         for slot in slots:
             if not slot.enabled or day.isoweekday() not in slot.days:
@@ -176,7 +183,7 @@ def _slot_intervals(
             intervals.append((start.timestamp(), end.timestamp(), slot))
     intervals.sort(key=lambda item: item[0])
     start_of_window = datetime(first_day.year, first_day.month, first_day.day, tzinfo=tz)
-    return tuple(intervals), (start_of_window + timedelta(days=8)).timestamp()
+    return tuple(intervals), (start_of_window + timedelta(days=WINDOW_DAYS)).timestamp()
 
 
 @dataclass
