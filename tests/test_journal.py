@@ -333,14 +333,31 @@ async def test_fault_rule_answers_are_journaled(certs_dir: Path) -> None:
         assert "503 - Service Unavailable" in gw.requests(status=503)[0].response_body
 
 
-def test_journal_copies_bodies_instead_of_pinning_response_buffers() -> None:
-    import sys
+def test_the_journal_keeps_no_oversized_response_buffers() -> None:
+    """orjson hands back an 8 KB working buffer for a 900-byte body; kept by a full
+    journal, that was 80 MB. Measured end to end: JSON answers as the fronts build them,
+    recorded, the answers dropped."""
+    import tracemalloc
 
-    import orjson
+    from aiohttp.streams import EMPTY_PAYLOAD
+    from aiohttp.test_utils import make_mocked_request
 
-    from emulator.fronts.journal import _capped
+    from emulator.fronts.gateway.responses import json_response
+    from emulator.fronts.journal import Journal
+    from emulator.model.roles import Role
 
-    body = orjson.dumps({"data": "x" * 900})  # orjson's buffer is larger than the body
-    kept = _capped(body)
-    assert kept == body and kept is not body
-    assert sys.getsizeof(kept) <= len(body) + 64
+    request = make_mocked_request("GET", "/ivp/pdm/chargers", payload=EMPTY_PAYLOAD)
+    journal = Journal()
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(500):
+            answer = json_response({"data": "x" * 900, "n": i})
+            journal.record(request, answer, Role.INSTALLER, 0.0, 0.1, credentials="bearer")
+            del answer
+        per_entry = (tracemalloc.get_traced_memory()[0] - before) / 500
+    finally:
+        tracemalloc.stop()
+    assert journal.entries[-1].response_raw is not None
+    assert len(journal.entries[-1].response_raw) > 900
+    assert per_entry < 2500, per_entry  # the body and the entry, not orjson's buffer

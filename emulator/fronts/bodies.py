@@ -15,10 +15,18 @@ def json_body(data: Any) -> bytes:
     standard library handles what orjson refuses, such as a lone surrogate echoed back in
     an error message, which becomes its ``\\u`` escape."""
     try:
-        return orjson.dumps(data)
+        encoded = orjson.dumps(data)
     except TypeError:
         text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
         return text.encode("utf-8", "backslashreplace")
+    # orjson hands back its whole working buffer (8 KB for a 600-byte body): a small body
+    # is copied to its own size, so whoever keeps it (the journal keeps the last 10,000
+    # answers) keeps only its bytes
+    return bytes(memoryview(encoded)) if len(encoded) <= COMPACT_BELOW else encoded
+
+
+COMPACT_BELOW = 64 * 1024
+"""Bodies up to this size are returned at their own size (see :func:`json_body`)."""
 
 
 def json_response(data: Any, status: int, headers: Mapping[str, str]) -> web.Response:

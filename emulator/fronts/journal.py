@@ -50,9 +50,14 @@ def wall_iso(t: float) -> str:
 
 
 def _capped(raw: bytes | bytearray | None) -> bytes | None:
-    """A copy of at most BODY_CAP bytes: never the body itself, which may be a larger
-    buffer than its length (orjson over-allocates) and would pin that memory."""
-    return memoryview(raw)[:BODY_CAP].tobytes() if raw else None
+    """At most BODY_CAP bytes. A short ``bytes`` body is kept as it is: every body the
+    fronts build holds only its bytes (:func:`.bodies.json_body` compacts orjson's
+    buffer); anything longer, or mutable, is copied up to the cap."""
+    if not raw:
+        return None
+    if type(raw) is bytes and len(raw) <= BODY_CAP:
+        return raw
+    return memoryview(raw)[:BODY_CAP].tobytes()
 
 
 def _text(raw: bytes | None) -> str | None:
@@ -441,8 +446,8 @@ class Journal:
         ):
             return
         raw_response = response.body if isinstance(response, web.Response) else None
-        if raw_response is not None and not isinstance(raw_response, bytes | bytearray):
-            raw_response = None
+        if type(raw_response) is not bytes and not isinstance(raw_response, bytearray):
+            raw_response = None  # a payload object (a file, a stream): not recorded
         query = request.rel_url.raw_query_string  # raw: decoding first would split "%26"
         entries = self.entries
         if len(entries) == entries.maxlen:
