@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import os
 import signal
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from . import ctl as ctl_module
 from .fronts.offload import freeze_startup_heap
 from .fronts.server import (
     LOOPS,
@@ -33,6 +33,8 @@ from .scenario import follow
 from .scenario.reports import FORMATS
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from .fronts.mdns import Advertiser
 
 EXAMPLES = """\
@@ -63,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     add_version(parser)
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Subcommand)
     serve = commands.add_parser(
         "serve",
         help="start the HTTPS emulator",
@@ -178,16 +180,55 @@ def build_parser() -> argparse.ArgumentParser:
         "(JUnit XML: one test case per expectation, for CI)",
     )
     add_version(run)
-    ctl = commands.add_parser(
+    commands.add_parser(
         "ctl",
         help="drive a running emulator (status, watch, plug-in, advance, token, ...)",
-        description=ctl_module.__doc__,
         epilog=CTL_EXAMPLES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
+        fill=_fill_ctl,
     )
-    ctl_module.add_arguments(ctl)
-    add_version(ctl)
     return parser
+
+
+class _Subcommand(argparse.ArgumentParser):
+    """A subcommand's parser whose arguments may be added on first use (``fill``): when
+    the subcommand is parsed or its help shown, not when the parser is built."""
+
+    def __init__(
+        self,
+        *args: Any,
+        fill: Callable[[argparse.ArgumentParser], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._fill = fill
+
+    def filled(self) -> _Subcommand:
+        if self._fill is not None:
+            fill, self._fill = self._fill, None
+            fill(self)
+        return self
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: Any = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        return super(_Subcommand, self.filled()).parse_known_args(args, namespace)
+
+    def format_usage(self) -> str:
+        return super(_Subcommand, self.filled()).format_usage()
+
+    def format_help(self) -> str:
+        return super(_Subcommand, self.filled()).format_help()
+
+
+def _fill_ctl(parser: argparse.ArgumentParser) -> None:
+    # emulator.ctl is imported here, not at the top: only `ctl` needs it, and importing it
+    # cost every `serve` start-up ~10 ms.
+    from . import ctl
+
+    parser.description = ctl.__doc__
+    ctl.add_arguments(parser)
+    add_version(parser)
 
 
 VALIDATE_HELP = """\
@@ -294,9 +335,17 @@ class StartupError(Exception):
     """Serving could not start; the message says why and what to do."""
 
 
-async def serve(settings: Settings) -> None:
+async def serve(settings: Settings, *, gc_paused: bool = False) -> None:
+    """Serve until SIGINT or SIGTERM. ``gc_paused``: automatic garbage collection was
+    turned off for start-up (``python -m emulator``); it is turned on again once the server
+    listens and the start-up heap is frozen."""
     if settings.scenario is not None and not settings.scenario.is_file():
         raise StartupError(f"scenario file not found: {settings.scenario}")
+    if gc_paused and settings.scenario is not None:
+        # checking a scenario file builds and drops whole worlds (its dry run): collect
+        # their cycles as usual, or they would stay, frozen with the start-up heap
+        gc.enable()
+        gc_paused = False
     try:
         emulator = Emulator(settings)
     except OSError as exc:
@@ -323,6 +372,8 @@ async def serve(settings: Settings) -> None:
             ) from None
         print(cloud_banner(cloud), flush=True)
     freeze_startup_heap()  # shorter GC pauses on the loop (emulator/fronts/offload.py)
+    if gc_paused:
+        gc.enable()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -340,12 +391,17 @@ async def serve(settings: Settings) -> None:
     await server.stop()
 
 
-def main(argv: list[str] | None = None) -> int:
+def main(argv: list[str] | None = None, *, gc_paused: bool = False) -> int:
+    """The command line. ``gc_paused``: the caller turned automatic garbage collection off
+    for start-up (``emulator/__main__.py``); ``serve`` turns it on again once it listens,
+    every other command before it runs."""
     raw = list(sys.argv[1:] if argv is None else argv)
     if not raw or (raw[0].startswith("-") and raw[0] not in ("-h", "--help", "--version")):
         raw = ["serve", *raw]  # no COMMAND: serve, with any serve options given
     args = build_parser().parse_args(raw)
     command = args.command
+    if gc_paused and command != "serve":
+        gc.enable()
     if command == "serve":
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
         settings = Settings(
@@ -364,7 +420,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         try:
             with asyncio.Runner(loop_factory=loop_factory(args.loop)) as runner:
-                runner.run(serve(settings))
+                runner.run(serve(settings, gc_paused=gc_paused))
         except LoopUnavailable as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -376,7 +432,9 @@ def main(argv: list[str] | None = None) -> int:
             return 2
         return 0
     if command == "ctl":
-        return ctl_module.run(args)
+        from . import ctl
+
+        return ctl.run(args)
     from .scenario import commands
 
     return commands.run_command(args)

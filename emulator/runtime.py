@@ -11,8 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from .certs import Certificates, prepare
 from .control import Control
 from .fronts.cloud.reports import Reports
@@ -55,6 +53,15 @@ def load_scenario_text(text: str, source: str = "<scenario>") -> dict[str, Any]:
     return load_scenario(text, source)
 
 
+def _dump(scenario: Mapping[str, Any]) -> str:
+    """A scenario given as a mapping, as YAML text (``scenario_text``)."""
+    # pyyaml is imported here, not at the top: serve's default scenario comes as text, and
+    # the import costs start-up ~15 ms (and 1 MB).
+    import yaml
+
+    return yaml.safe_dump(scenario, sort_keys=False)
+
+
 Rebuilt = tuple[Mapping[str, Any], tuple[World, Overrides, FaultRules]]
 """A scenario and the world, overrides and fault rules built from it."""
 
@@ -73,8 +80,7 @@ class Emulator:
             else:
                 scenario = load_scenario_text(text, str(path))
         self.scenario: dict[str, Any] = dict(scenario)
-        self.scenario_text = text or yaml.safe_dump(self.scenario, sort_keys=False)
-        """The active scenario as the user wrote it (comments kept) when it came as text."""
+        self._scenario_text = text or None
         names = (*settings.extra_names, *self.scenario.get("gateway", {}).get("extra_names", ()))
         self.certs: Certificates = prepare(settings.certs_dir, tuple(names))
         self.authority = TokenAuthority.from_dir(settings.certs_dir)
@@ -87,6 +93,15 @@ class Emulator:
         at start-up (a reset goes back to it; a new scenario takes a fresh one)."""
         self.world, self.overrides, self.faults = self._build(self.scenario)
         self.accounts, self.reports = self._cloud(self.scenario, self.world)
+
+    @property
+    def scenario_text(self) -> str:
+        """The active scenario as the user wrote it (comments kept) when it came as text,
+        else as YAML: dumped when first read (``GET /__emulator/scenario``), not at
+        start-up, where it cost a big scenario given as a mapping a YAML dump."""
+        if self._scenario_text is None:
+            self._scenario_text = _dump(self.scenario)
+        return self._scenario_text
 
     def _build(
         self, scenario: Mapping[str, Any], start: float | None = None
@@ -156,5 +171,5 @@ class Emulator:
         start, built = self.prepare(scenario) if prepared is None else prepared
         self.default_start = start
         self.scenario = dict(scenario)
-        self.scenario_text = text or yaml.safe_dump(self.scenario, sort_keys=False)
+        self._scenario_text = text or None
         return self._swap(built)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
 from ..model.roles import Role
@@ -180,6 +179,10 @@ def build_document(
 
 
 def _version() -> str:
+    # importlib.metadata is imported here, not at the top: it costs start-up ~5 ms and
+    # only the OpenAPI document needs it.
+    from importlib.metadata import PackageNotFoundError, version
+
     try:
         return version("iq-gateway-emulator")
     except PackageNotFoundError:  # running from a source tree

@@ -11,7 +11,6 @@ when a front and the registry disagree).
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -391,6 +390,8 @@ names, as they always have."""
 
 
 def _suggest(word: str, choices: Iterable[str]) -> str:
+    import difflib  # only a refusal needs it: not loaded at start-up
+
     close = difflib.get_close_matches(word, list(choices), n=1)
     return f"; did you mean '{close[0]}'?" if close else ""
 

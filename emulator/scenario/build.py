@@ -25,7 +25,6 @@ from ..model.solar import SolarProfile
 from ..model.tokens import TokenAuthority
 from ..model.world import BreakerGroup, Site, World
 from .errors import BuildError
-from .timeline import schedule_timeline
 
 DEFAULT_START = "2026-06-01T12:00:00Z"
 """Where the headless ``run`` and the validator's dry run start a scenario that does not
@@ -132,7 +131,13 @@ def build_world(
             if exc.field and exc.field in raw:
                 path = (*path, exc.field)
             raise BuildError(path, exc) from None
-    schedule_timeline(world, scenario.get("timeline") or [])
+    steps = scenario.get("timeline") or []
+    if steps:  # none: timeline_log(world) is empty all the same
+        # imported here, not at the top: serve's default scenario has no timeline, and the
+        # module cost its start-up ~5 ms
+        from .timeline import schedule_timeline
+
+        schedule_timeline(world, steps)
     return world
 
 

@@ -7,14 +7,10 @@ raises ``ScenarioError`` listing *every* problem as ``file:line:col: message``.
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
-import yaml
-
 from .errors import Problem, ScenarioError
-from .source import TooLarge, describe_path, parse
-from .validate import check
-from .yaml_words import explain
 
 MAX_TEXT = 1024 * 1024
 MAX_PROBLEMS = 200
@@ -24,13 +20,28 @@ MAX_PROBLEMS = 200
 def load_packaged(text: str, source: str) -> dict[str, Any]:
     """A scenario shipped inside the package (the embedded default), parsed without the
     validation passes: the test suite validates it (tests/test_one_model.py), and
-    skipping them keeps jsonschema out of ``serve``'s start-up."""
+    skipping them keeps jsonschema out of ``serve``'s start-up. The default's text comes
+    already parsed (:mod:`.default_data`) while it is the text that copy was made from."""
+    from . import default_data
+
+    if hashlib.sha256(text.encode("utf-8")).hexdigest() == default_data.TEXT_SHA256:
+        return default_data.data()
+    from .source import parse
+
     data: dict[str, Any] = parse(text).data
     return data
 
 
 def load_scenario(text: str, source: str = "<scenario>") -> dict[str, Any]:
     """The validated scenario mapping, or ScenarioError with every problem found."""
+    # Imported here, not at the top: pyyaml, the parser and the checks cost start-up
+    # ~30 ms, and serve's embedded default scenario needs none of them (load_packaged).
+    import yaml
+
+    from .source import TooLarge, describe_path, parse
+    from .validate import check
+    from .yaml_words import explain
+
     if len(text) > MAX_TEXT:
         raise ScenarioError(
             [Problem(source, 1, 1, describe_path(()), "a scenario file is at most 1 MiB")]

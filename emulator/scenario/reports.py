@@ -7,11 +7,12 @@ per refused step, so a CI server shows a failed expectation like a failed test.
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..model.clock import iso
-from .runner import RunResult
+
+if TYPE_CHECKING:  # cli.py reads FORMATS at every start-up: the runner loads with `run`
+    from .runner import RunResult
 
 FORMATS = ("text", "json", "junit")
 
@@ -52,6 +53,8 @@ def report_json(result: RunResult, source: str, until_text: str) -> str:
 
 
 def report_junit(result: RunResult, source: str, until_text: str) -> str:
+    import xml.etree.ElementTree as ET  # only --format junit writes XML
+
     checked = [
         s
         for s in result.steps

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import difflib
 import json
 import re
 from collections.abc import Callable, Iterator, Mapping
@@ -137,6 +136,8 @@ def check_name(name: str, *, per_charger: bool, charger_ids: tuple[str, ...]) ->
             return f"'{name}': no charger with id or serial {wanted!r} (known: {known})"
     if name in all_names(charger_ids):
         return None
+    import difflib  # only a mistake needs it: not loaded at start-up
+
     hint = difflib.get_close_matches(name, all_names(charger_ids), n=1)
     suggestion = f"; did you mean '{hint[0]}'?" if hint else ""
     return f"unknown template name '{name}'{suggestion} (names: see docs/scenarios.md)"
