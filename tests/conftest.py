@@ -9,6 +9,11 @@ from typing import Any
 import aiohttp
 import pytest
 
+# serve's start-up imports pyyaml and the scenario parser lazily. Imported here, before any
+# test runs: pytester's in-process runs drop the modules first imported inside them, and a
+# re-imported pyyaml no longer matches its C extension's node classes (libyaml's loader
+# then fails with "could not determine a constructor for the tag None").
+import emulator.scenario.source  # noqa: F401
 from emulator.fronts.server import RunningServer, start_server
 from emulator.runtime import Emulator, Settings
 from emulator.scenario.load import load_scenario
