@@ -186,7 +186,7 @@ def cached_status(name: str) -> Callable[[web.Request], Any]:
         kind = status_cache.validity(charger, view)
         if kind is status_cache.Validity.INSTANT and world.clock.rate:
             return json_response(body)  # a running clock: the next poll is a new instant
-        return json_bytes(status_cache.store(world, name, sn, view, kind))
+        return json_bytes(status_cache.store(world, name, sn, charger, view, kind))
 
     handler.__name__ = name
     return handler

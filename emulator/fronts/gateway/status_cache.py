@@ -10,10 +10,10 @@ charger was when the entry was built (:class:`Validity`):
 - ``INSTANT``: only at the same model time (a manual or paused clock);
 - ``IDLE``: at any later time: no power flows (so no energy accrues) and the mode does
   not follow a schedule (so no schedule window moves with the clock);
-- ``STEADY``: at any later time, with ``session_d`` built afresh: power flows into the
-  running session at a rate only a published change can alter, and the mode follows no
-  schedule, so the session's energy, miles and cost are the only members that move with
-  the clock.
+- ``STEADY``: at any later time, with the session's energy, miles and cost written
+  afresh: power flows into the running session at a rate only a published change can
+  alter, and the mode follows no schedule, so those three are the only members that move
+  with the clock.
 
 ``meta.serverTimeStamp`` is written fresh on every answer. A scenario override of the
 route is never cached (its template may read anything). The cache holds one entry per
@@ -107,10 +107,12 @@ def lookup(world: World, route: str, sn: str) -> bytes | None:
     return None
 
 
-def store(world: World, route: str, sn: str, view: ChargerView, kind: Validity) -> bytes:
-    """Remember the status data of ``view`` for ``sn`` (as the client named it: serial or
-    id) and return the whole body. Called only after ``sn`` resolved to a charger, so
-    entries are bounded by the scenario's chargers and their ids."""
+def store(
+    world: World, route: str, sn: str, charger: Charger, view: ChargerView, kind: Validity
+) -> bytes:
+    """Remember the status data of ``view`` (a snapshot of ``charger``) for ``sn`` (as the
+    client named it: serial or id) and return the whole body. Called only after ``sn``
+    resolved to ``charger``, so entries are bounded by the scenario's chargers and ids."""
     bodies = _CACHES.get(world)
     if bodies is None:
         bodies = _CACHES[world] = {}
@@ -123,8 +125,8 @@ def store(world: World, route: str, sn: str, view: ChargerView, kind: Validity) 
             kind = Validity.INSTANT
         else:
             parts, order = cut
-    charger = world.charger(sn) if kind is Validity.STEADY else None
-    bodies[(route, sn)] = Cached(world.feed.version, view.at, kind, parts, order, charger)
+    steady = charger if kind is Validity.STEADY else None
+    bodies[(route, sn)] = Cached(world.feed.version, view.at, kind, parts, order, steady)
     return envelope(view.at, data)
 
 
